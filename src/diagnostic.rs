@@ -1,0 +1,90 @@
+//! Findings, independent of how they are rendered.
+
+use crate::rules::RuleMeta;
+use crate::source::{FileId, SourceDb, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A location in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A secondary location with what it shows.
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub location: Location,
+    pub message: String,
+}
+
+/// One finding. Messages never contain secret values (pre-shared keys).
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Location,
+    pub related: Vec<Related>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static RuleMeta, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: rule.severity,
+            message: message.into(),
+            location: Location { file, span },
+            related: Vec::new(),
+            help: None,
+        }
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn with_related(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            location: Location { file, span },
+            message: message.into(),
+        });
+        self
+    }
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+}
+
+/// Sort by file path, then line, then column (the order every renderer uses).
+pub fn sort(diags: &mut [Diagnostic], db: &SourceDb) {
+    diags.sort_by(|a, b| {
+        let fa = db.get(a.location.file);
+        let fb = db.get(b.location.file);
+        fa.path
+            .cmp(&fb.path)
+            .then(a.location.span.start.cmp(&b.location.span.start))
+            .then(a.rule.code.cmp(b.rule.code))
+    });
+}

@@ -1,0 +1,17 @@
+//! ipseclint: checks racoon/KAME IPsec gateway configurations before they
+//! are deployed.
+//!
+//! Data flows one way (see ARCHITECTURE.md):
+//! files ([`source`]) → syntax ([`syntax`]) → model ([`model`]) → checks
+//! ([`rules`]) → [`diagnostic`]s → renderers ([`render`]).
+//! The CLI and the language server both call [`lint`].
+
+pub mod diagnostic;
+pub mod engine;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod source;
+pub mod syntax;
+
+pub use engine::{lint, Input, LintOptions, Report, Target};

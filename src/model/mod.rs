@@ -1,0 +1,6 @@
+//! The semantic model: what a gateway's configuration means, resolved from
+//! the syntax trees (defaults applied, inheritance resolved), with spans back
+//! to the source.
+
+pub mod algorithms;
+pub mod racoon;

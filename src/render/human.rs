@@ -1,0 +1,130 @@
+//! `--format human`: miette's graphical report with source snippets.
+
+use crate::diagnostic::{Diagnostic as Finding, Severity};
+use crate::engine::Report;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+
+/// One finding in miette's terms. Related locations in other files become
+/// related diagnostics (miette puts all labels of one diagnostic in one source).
+#[derive(Debug)]
+struct Rendered {
+    code: String,
+    message: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Rendered>,
+}
+
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl miette::Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+    }
+}
+
+fn source(report: &Report, file: crate::source::FileId) -> NamedSource<String> {
+    let name = report.db.get(file).path.to_string_lossy().into_owned();
+    NamedSource::new(name, super::masked_text(report, file))
+}
+
+fn span(s: crate::source::Span) -> SourceSpan {
+    SourceSpan::new(s.start.into(), s.end.saturating_sub(s.start))
+}
+
+fn convert(report: &Report, d: &Finding) -> Rendered {
+    let file = d.location.file;
+    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(d.severity.as_str().to_string()), span(d.location.span))];
+    let mut related = Vec::new();
+    for r in &d.related {
+        if r.location.file == file {
+            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span(r.location.span)));
+        } else {
+            related.push(Rendered {
+                code: String::new(),
+                message: r.message.clone(),
+                severity: miette::Severity::Advice,
+                help: None,
+                source: source(report, r.location.file),
+                labels: vec![LabeledSpan::new_with_span(Some(r.message.clone()), span(r.location.span))],
+                related: Vec::new(),
+            });
+        }
+    }
+    Rendered {
+        code: d.rule.code.to_string(),
+        message: d.message.clone(),
+        severity: match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        },
+        help: d.help.clone(),
+        source: source(report, file),
+        labels,
+        related,
+    }
+}
+
+/// Render the whole report. `color` decides ANSI colours.
+pub fn render(report: &Report, color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        let r = convert(report, d);
+        let _ = handler.render_report(&mut out, &r);
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+pub fn summary(report: &Report) -> String {
+    format!(
+        "{} file{} checked: {} error{}, {} warning{}, {} info{}\n",
+        report.db.files().len(),
+        plural(report.db.files().len()),
+        report.count(Severity::Error),
+        plural(report.count(Severity::Error)),
+        report.count(Severity::Warning),
+        plural(report.count(Severity::Warning)),
+        report.count(Severity::Info),
+        plural(report.count(Severity::Info)),
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,93 @@
+//! `--format json`: the stable, versioned machine format.
+
+use crate::engine::Report;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    pub version: u32,
+    pub diagnostics: Vec<JsonDiagnostic<'a>>,
+    pub summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub message: &'a str,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub related: Vec<JsonRelated<'a>>,
+    pub help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct JsonRelated<'a> {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+pub fn build(report: &Report) -> JsonReport<'_> {
+    use crate::diagnostic::Severity::*;
+    let path = |f| report.db.get(f).path.to_string_lossy().into_owned();
+    let diagnostics = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let ((line, column), (end_line, end_column)) = super::range(report, d.location.file, d.location.span);
+            JsonDiagnostic {
+                code: d.rule.code,
+                severity: d.severity.as_str(),
+                message: &d.message,
+                file: path(d.location.file),
+                line,
+                column,
+                end_line,
+                end_column,
+                related: d
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let ((line, column), _) = super::range(report, r.location.file, r.location.span);
+                        JsonRelated {
+                            file: path(r.location.file),
+                            line,
+                            column,
+                            message: &r.message,
+                        }
+                    })
+                    .collect(),
+                help: d.help.as_deref(),
+            }
+        })
+        .collect();
+    JsonReport {
+        version: 1,
+        diagnostics,
+        summary: Summary {
+            files: report.db.files().len(),
+            errors: report.count(Error),
+            warnings: report.count(Warning),
+            infos: report.count(Info),
+        },
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(&build(report)).expect("serialisable");
+    s.push('\n');
+    s
+}

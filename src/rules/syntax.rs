@@ -1,0 +1,96 @@
+//! Syntax rules (IPS1xxx). They are emitted by the parsers in `src/syntax/`.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub const SYNTAX_ERROR: RuleMeta = RuleMeta {
+    code: "IPS1001",
+    name: "syntax-error",
+    severity: Severity::Error,
+    summary: "The statement does not follow the grammar racoon accepts.",
+    why: "racoon stops at the first syntax error and refuses to start, so no tunnel comes up.\n\
+          Its message often names the line after the real mistake; ipseclint points at the mistake itself.",
+    bad: "remote 192.0.2.1 {\n    lifetime time 8;\n}",
+    good: "remote 192.0.2.1 {\n    lifetime time 8 hour;\n}",
+    log: Some("racoon.conf:2: \";\" syntax error"),
+};
+
+pub const UNKNOWN_STATEMENT: RuleMeta = RuleMeta {
+    code: "IPS1002",
+    name: "unknown-statement",
+    severity: Severity::Error,
+    summary: "A statement keyword that racoon does not know in this block.",
+    why: "Each racoon block accepts its own set of keywords. A misspelled keyword, or one placed in the\n\
+          wrong block (for example `my_identifier` inside `sainfo`), makes racoon refuse the whole file.",
+    bad: "proposal {\n    encryption_algorithim aes;\n}",
+    good: "proposal {\n    encryption_algorithm aes;\n}",
+    log: Some("racoon.conf:2: \"e\" syntax error"),
+};
+
+pub const MISSING_SEMICOLON: RuleMeta = RuleMeta {
+    code: "IPS1003",
+    name: "missing-semicolon",
+    severity: Severity::Error,
+    summary: "A statement is not terminated by `;`.",
+    why: "racoon reports a missing `;` at the following line, where it noticed the problem.\n\
+          The real mistake is at the end of the statement before.",
+    bad: "remote 192.0.2.1 {\n    exchange_mode main\n    proposal { ... }\n}",
+    good: "remote 192.0.2.1 {\n    exchange_mode main;\n    proposal { ... }\n}",
+    log: Some("racoon.conf:3: \"proposal\" syntax error"),
+};
+
+pub const UNCLOSED_BLOCK: RuleMeta = RuleMeta {
+    code: "IPS1004",
+    name: "unclosed-block",
+    severity: Severity::Error,
+    summary: "A `{` block is never closed with `}`.",
+    why: "At the end of the file racoon reports this as `(null):0` with no usable line number.",
+    bad: "sainfo anonymous {\n    pfs_group modp1024;\n\nremote anonymous { ... }",
+    good: "sainfo anonymous {\n    pfs_group modp1024;\n}\n\nremote anonymous { ... }",
+    log: Some("(null):0: \"<garbage>\" syntax error"),
+};
+
+pub const SEMICOLON_AFTER_BRACE: RuleMeta = RuleMeta {
+    code: "IPS1005",
+    name: "semicolon-after-brace",
+    severity: Severity::Error,
+    summary: "`};`: racoon does not accept a `;` after a block.",
+    why: "Unlike C or named.conf, racoon's grammar has no empty statement. A `;` after `}` is a syntax error.",
+    bad: "remote anonymous {\n    ...\n};",
+    good: "remote anonymous {\n    ...\n}",
+    log: Some("racoon.conf:3: \";\" syntax error"),
+};
+
+pub const BAD_ADDRESS: RuleMeta = RuleMeta {
+    code: "IPS1006",
+    name: "not-an-ip-address",
+    severity: Severity::Error,
+    summary: "A host name or malformed literal where racoon needs an IP address.",
+    why: "racoon.conf takes IPv4 and IPv6 literals only. A host name is mangled by the lexer and the\n\
+          address lookup fails, so racoon refuses the file.",
+    bad: "remote vpn.example.com { ... }",
+    good: "remote 192.0.2.1 { ... }",
+    log: Some("getaddrinfo(vpn.e,500): Name or service not known"),
+};
+
+pub const STRAY_CHARACTERS: RuleMeta = RuleMeta {
+    code: "IPS1007",
+    name: "ignored-characters",
+    severity: Severity::Warning,
+    summary: "Characters that racoon silently ignores (`//`, `=`, ...).",
+    why: "racoon's lexer swallows characters that start no token. `//` therefore does not comment out a\n\
+          line: the statement after it is still active. `dpd_delay = 30;` works only by accident.",
+    bad: "remote anonymous {\n    // passive on;\n}",
+    good: "remote anonymous {\n    # passive on;\n}",
+    log: None,
+};
+
+pub const RULES: &[&RuleMeta] = &[
+    &SYNTAX_ERROR,
+    &UNKNOWN_STATEMENT,
+    &MISSING_SEMICOLON,
+    &UNCLOSED_BLOCK,
+    &SEMICOLON_AFTER_BRACE,
+    &BAD_ADDRESS,
+    &STRAY_CHARACTERS,
+];

@@ -1,0 +1,238 @@
+//! The file layer: the only place that touches the filesystem.
+//!
+//! Everything above works on [`SourceFile`]s held by a [`SourceDb`]. Files are
+//! read through the [`FileSystem`] trait so that the language server can lay
+//! unsaved editor buffers over the disk.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Byte range in a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+    pub fn shift(self, by: usize) -> Span {
+        Span::new(self.start + by, self.end + by)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start >= self.end
+    }
+}
+
+/// Index of a file in a [`SourceDb`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// Maps byte offsets to 1-based lines and character columns.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    line_starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { line_starts }
+    }
+
+    /// 1-based line and 1-based column counted in characters.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - start);
+        (line + 1, col + 1)
+    }
+
+    /// Byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+/// What kind of configuration a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    RacoonConf,
+    PskTxt,
+    /// Recognised but not checked by this version (setkey, ipfw, ipf, rc.conf).
+    Other,
+}
+
+/// One configuration file, as read.
+#[derive(Clone)]
+pub struct SourceFile {
+    pub id: FileId,
+    /// The path as reached from the command-line argument (used in output).
+    pub path: PathBuf,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl std::fmt::Debug for SourceFile {
+    // The text may hold pre-shared keys: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("id", &self.id)
+            .field("path", &self.path)
+            .field("len", &self.text.len())
+            .finish()
+    }
+}
+
+impl SourceFile {
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.lines.line_col(&self.text, offset)
+    }
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+/// All files of one run.
+#[derive(Default, Debug)]
+pub struct SourceDb {
+    files: Vec<SourceFile>,
+}
+
+impl SourceDb {
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        let lines = LineIndex::new(&text);
+        self.files.push(SourceFile {
+            id,
+            path,
+            text,
+            lines,
+        });
+        id
+    }
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+}
+
+/// Largest file ipseclint reads; configuration files are never this big.
+pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Bytes of a file, decoded.
+pub struct ReadText {
+    pub text: String,
+    /// The file held bytes that are not UTF-8 (replaced by U+FFFD).
+    pub lossy: bool,
+}
+
+/// Read access to configuration files.
+pub trait FileSystem {
+    fn read(&self, path: &Path) -> io::Result<ReadText>;
+    fn is_dir(&self, path: &Path) -> bool;
+    /// Entries of a directory, sorted by name.
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+}
+
+/// The real disk.
+#[derive(Default)]
+pub struct DiskFs;
+
+impl FileSystem for DiskFs {
+    fn read(&self, path: &Path) -> io::Result<ReadText> {
+        let meta = std::fs::metadata(path)?;
+        if meta.len() > MAX_FILE_SIZE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
+            ));
+        }
+        let bytes = std::fs::read(path)?;
+        Ok(decode(bytes))
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(path)
+            .min_depth(1)
+            .max_depth(1)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(io::Error::other)?;
+            out.push(entry.into_path());
+        }
+        Ok(out)
+    }
+}
+
+pub fn decode(bytes: Vec<u8>) -> ReadText {
+    match String::from_utf8(bytes) {
+        Ok(text) => ReadText { text, lossy: false },
+        Err(e) => ReadText {
+            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            lossy: true,
+        },
+    }
+}
+
+/// Editor buffers laid over another file system (used by the language server).
+pub struct OverlayFs<F> {
+    pub base: F,
+    pub buffers: HashMap<PathBuf, String>,
+}
+
+impl<F: FileSystem> FileSystem for OverlayFs<F> {
+    fn read(&self, path: &Path) -> io::Result<ReadText> {
+        match self.buffers.get(path) {
+            Some(text) => Ok(ReadText {
+                text: text.clone(),
+                lossy: false,
+            }),
+            None => self.base.read(path),
+        }
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.base.is_dir(path)
+    }
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        self.base.list_dir(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "ab\nçd e\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 0), (1, 1));
+        assert_eq!(idx.line_col(text, 3), (2, 1));
+        // 'd' is after the two-byte 'ç'
+        assert_eq!(idx.line_col(text, 5), (2, 2));
+        assert_eq!(idx.line_col(text, text.len()), (3, 1));
+    }
+}

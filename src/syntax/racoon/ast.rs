@@ -1,0 +1,199 @@
+//! The typed racoon.conf syntax tree. Every node carries its byte span.
+
+use crate::source::Span;
+use crate::syntax::Spanned;
+use std::net::IpAddr;
+
+/// A whole racoon.conf.
+#[derive(Clone, Debug, Default)]
+pub struct RacoonConf {
+    pub items: Vec<TopItem>,
+}
+
+#[derive(Clone, Debug)]
+pub enum TopItem {
+    Remote(Remote),
+    Sainfo(Sainfo),
+    /// listen, timer, padding, privsep, mode_cfg, ldapcfg, radiuscfg.
+    Block(Block),
+    /// path, include, log, pfkey_buffer, gss_id_enc, complex_bundle.
+    Setting(Setting),
+}
+
+/// `keyword value... ;`
+#[derive(Clone, Debug)]
+pub struct Setting {
+    pub span: Span,
+    pub keyword: Spanned<String>,
+    pub values: Vec<Value>,
+}
+
+impl Setting {
+    pub fn is(&self, kw: &str) -> bool {
+        self.keyword.value == kw
+    }
+    /// The n-th value that is a bare word.
+    pub fn word(&self, n: usize) -> Option<&Spanned<String>> {
+        self.values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Word(w) => Some(w),
+                _ => None,
+            })
+            .nth(n)
+    }
+    pub fn first_number(&self) -> Option<Spanned<u64>> {
+        self.values.iter().find_map(|v| match v {
+            Value::Number(n) => Some(n.clone()),
+            _ => None,
+        })
+    }
+    pub fn first_quoted(&self) -> Option<&Spanned<String>> {
+        self.values.iter().find_map(|v| match v {
+            Value::Quoted(q) => Some(q),
+            _ => None,
+        })
+    }
+}
+
+/// A value in a statement.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Word(Spanned<String>),
+    Number(Spanned<u64>),
+    /// A quoted string, without its quotes.
+    Quoted(Spanned<String>),
+    Address(Address),
+    Port(Spanned<Option<u16>>),
+    /// A time with its unit, in seconds.
+    Time(Spanned<u64>),
+    /// A byte count with its unit (racoon rejects all byte lifetimes).
+    Bytes(Spanned<u64>),
+    Algorithm(Algorithm),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Word(s) | Value::Quoted(s) => s.span,
+            Value::Number(s) | Value::Time(s) | Value::Bytes(s) => s.span,
+            Value::Port(s) => s.span,
+            Value::Address(a) => a.span,
+            Value::Algorithm(a) => a.span,
+        }
+    }
+}
+
+/// An algorithm name with its optional key length (`aes 256`, `aes256`).
+#[derive(Clone, Debug)]
+pub struct Algorithm {
+    pub span: Span,
+    pub name: Spanned<String>,
+    pub keylen: Option<Spanned<u64>>,
+}
+
+/// An address literal, optionally with a range end and a prefix length.
+#[derive(Clone, Debug)]
+pub struct Address {
+    pub span: Span,
+    pub text: String,
+    /// `None` when the text is not a valid IP literal.
+    pub ip: Option<IpAddr>,
+    pub range_end: Option<Spanned<Option<IpAddr>>>,
+    pub prefix: Option<Spanned<u32>>,
+}
+
+/// A `{ ... }` block of settings.
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub span: Span,
+    pub keyword: Spanned<String>,
+    pub settings: Vec<Setting>,
+    /// The closing `}`; `None` when it is missing.
+    pub close: Option<Span>,
+}
+
+/// Which peer a `remote` is for.
+#[derive(Clone, Debug)]
+pub enum RemoteTarget {
+    Anonymous { span: Span, port: Option<Spanned<Option<u16>>> },
+    Name(Spanned<String>),
+    Address { address: Address, port: Option<Spanned<Option<u16>>> },
+}
+
+impl RemoteTarget {
+    pub fn span(&self) -> Span {
+        match self {
+            RemoteTarget::Anonymous { span, port } => port.as_ref().map_or(*span, |p| span.cover(p.span)),
+            RemoteTarget::Name(n) => n.span,
+            RemoteTarget::Address { address, port } => {
+                port.as_ref().map_or(address.span, |p| address.span.cover(p.span))
+            }
+        }
+    }
+}
+
+/// `remote TARGET [inherit PARENT] { ... }`
+#[derive(Clone, Debug)]
+pub struct Remote {
+    pub span: Span,
+    /// `remote ... {` up to the brace.
+    pub header: Span,
+    pub target: RemoteTarget,
+    pub parent: Option<RemoteTarget>,
+    /// `None` for `remote X inherit Y;`.
+    pub body: Option<RemoteBody>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RemoteBody {
+    pub settings: Vec<Setting>,
+    pub proposals: Vec<Block>,
+    pub close: Option<Span>,
+}
+
+/// One side of a sainfo's id pair.
+#[derive(Clone, Debug)]
+pub enum SainfoId {
+    Anonymous(Span),
+    ClientAddr(Span),
+    Address {
+        span: Span,
+        id_type: Spanned<String>,
+        address: Address,
+        /// `[N]` or `[any]` (`Some(None)`).
+        port: Option<Spanned<Option<u16>>>,
+        proto: Spanned<String>,
+    },
+    Named {
+        span: Span,
+        id_type: Spanned<String>,
+        value: Spanned<String>,
+    },
+}
+
+impl SainfoId {
+    pub fn span(&self) -> Span {
+        match self {
+            SainfoId::Anonymous(s) | SainfoId::ClientAddr(s) => *s,
+            SainfoId::Address { span, .. } | SainfoId::Named { span, .. } => *span,
+        }
+    }
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self, SainfoId::Anonymous(_))
+    }
+}
+
+/// `sainfo LOCAL REMOTE [from ID] [group "g"] { ... }`
+#[derive(Clone, Debug)]
+pub struct Sainfo {
+    pub span: Span,
+    pub header: Span,
+    pub local: SainfoId,
+    /// `None` for the single-word `sainfo anonymous`.
+    pub remote: Option<SainfoId>,
+    pub from: Option<Setting>,
+    pub group: Option<Spanned<String>>,
+    pub settings: Vec<Setting>,
+    pub close: Option<Span>,
+}

@@ -1,0 +1,89 @@
+//! Characters racoon's lexer swallows without a word.
+//!
+//! cftoken.l ends with a catch-all rule that calls `yymore()`, so a character
+//! no token starts with is silently glued onto the next token. `//` and `/* */`
+//! therefore do not comment anything out, and `dpd_delay = 30;` is accepted.
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::syntax as rs;
+use crate::source::{FileId, Span};
+
+fn is_stray(text: &[u8], i: usize) -> bool {
+    let b = text[i];
+    let next = text.get(i + 1).copied().unwrap_or(b' ');
+    match b {
+        b'/' => !next.is_ascii_digit(),
+        b'-' => !(next.is_ascii_hexdigit() || next == b':'),
+        b'"' | b'{' | b'}' | b';' | b'[' | b']' | b',' | b'#' | b':' => false,
+        b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c => false,
+        _ => !b.is_ascii_alphanumeric(),
+    }
+}
+
+pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            // Words and address literals (with `.`, `:`, `_`, `%`) are tokens.
+            b if b.is_ascii_alphanumeric() || b == b'_' => {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || b"_.:%".contains(&bytes[i])) {
+                    i += 1;
+                }
+            }
+            _ if is_stray(bytes, i) => {
+                let start = i;
+                while i < bytes.len() && is_stray(bytes, i) {
+                    i += 1;
+                }
+                // Whole characters only (non-ASCII bytes are stray too).
+                while i < bytes.len() && !text.is_char_boundary(i) {
+                    i += 1;
+                }
+                out.push(describe(file, text, Span::new(start, i)));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+fn describe(file: FileId, text: &str, span: Span) -> Diagnostic {
+    let s = &text[span.start..span.end];
+    let glued_number = text.as_bytes().get(span.end).is_some_and(|b| b.is_ascii_digit());
+    let mut d = if s.starts_with("//") || s.starts_with("/*") || s.starts_with("*/") {
+        Diagnostic::new(
+            &rs::STRAY_CHARACTERS,
+            file,
+            span,
+            format!("`{s}` is not a comment in racoon.conf: racoon ignores these characters and reads the rest of the line"),
+        )
+        .with_help("use `#` to comment out a line")
+    } else {
+        Diagnostic::new(
+            &rs::STRAY_CHARACTERS,
+            file,
+            span,
+            format!("racoon silently ignores `{s}` here"),
+        )
+        .with_help("remove the characters; racoon's lexer skips them without an error")
+    };
+    if glued_number {
+        d.message
+            .push_str("; the number right after it is read as 0, because the ignored characters stay glued to it");
+    }
+    d
+}
