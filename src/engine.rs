@@ -9,7 +9,17 @@ use crate::syntax;
 use std::path::{Path, PathBuf};
 
 /// The FreeBSD release the gateway runs (decides the kernel's algorithms).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Target {
     #[value(name = "freebsd-12")]
     FreeBsd12,
@@ -67,7 +77,10 @@ pub struct Report {
 
 impl Report {
     pub fn count(&self, sev: diagnostic::Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == sev).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == sev)
+            .count()
     }
     pub fn secret_spans(&self, file: crate::source::FileId) -> &[Span] {
         self.secrets
@@ -81,10 +94,10 @@ impl Report {
 /// Recognise a file by its name, then by its content.
 pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    if name.starts_with("racoon") && name.contains(".conf") {
+    if name.contains("racoon") && name.contains(".conf") {
         return Some(FileKind::RacoonConf);
     }
-    if name.starts_with("psk") || name.ends_with(".psk") {
+    if name.contains("psk") {
         return Some(FileKind::PskTxt);
     }
     let text = text?;
@@ -93,7 +106,10 @@ pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
         if line.starts_with('#') {
             continue;
         }
-        if line.starts_with("remote ") || line.starts_with("sainfo ") || line.starts_with("path pre_shared_key") {
+        if line.starts_with("remote ")
+            || line.starts_with("sainfo ")
+            || line.starts_with("path pre_shared_key")
+        {
             racoon_score += 1;
         }
     }
@@ -125,14 +141,22 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
     report
 }
 
-fn collect_dir(fs: &dyn FileSystem, dir: &Path, depth: usize, out: &mut Vec<PathBuf>, report: &mut Report) {
+fn collect_dir(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<PathBuf>,
+    report: &mut Report,
+) {
     if depth > 8 {
         return;
     }
     match fs.list_dir(dir) {
         Ok(entries) => {
             for e in entries {
-                let hidden = e.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+                let hidden = e
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'));
                 if hidden {
                     continue;
                 }
@@ -150,7 +174,13 @@ fn collect_dir(fs: &dyn FileSystem, dir: &Path, depth: usize, out: &mut Vec<Path
     }
 }
 
-fn lint_file(fs: &dyn FileSystem, path: &Path, explicit: bool, opts: &LintOptions, report: &mut Report) {
+fn lint_file(
+    fs: &dyn FileSystem,
+    path: &Path,
+    explicit: bool,
+    opts: &LintOptions,
+    report: &mut Report,
+) {
     // Skip unrecognised files in directories without reading them.
     let by_name = classify(path, None);
     if !explicit && by_name.is_none() && !looks_like_config_name(path) {
@@ -176,9 +206,12 @@ fn lint_file(fs: &dyn FileSystem, path: &Path, explicit: bool, opts: &LintOption
             } else {
                 "ipseclint does not recognise this file as racoon.conf or psk.txt"
             };
-            report
-                .diagnostics
-                .push(Diagnostic::new(&rf::NOT_RECOGNISED, id, Span::new(0, 0), msg));
+            report.diagnostics.push(Diagnostic::new(
+                &rf::NOT_RECOGNISED,
+                id,
+                Span::new(0, 0),
+                msg,
+            ));
         }
         return;
     };
@@ -209,7 +242,10 @@ fn lint_file(fs: &dyn FileSystem, path: &Path, explicit: bool, opts: &LintOption
         FileKind::PskTxt => {
             let psk = syntax::psk::parse(&text);
             report.secrets.push((id, syntax::psk::secret_spans(&psk)));
-            let cx = rules::psk::PskCtx { file: id, psk: &psk };
+            let cx = rules::psk::PskCtx {
+                file: id,
+                psk: &psk,
+            };
             report.diagnostics.extend(rules::psk::check(&cx));
         }
         FileKind::Other => {}
@@ -217,6 +253,9 @@ fn lint_file(fs: &dyn FileSystem, path: &Path, explicit: bool, opts: &LintOption
 }
 
 fn looks_like_config_name(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     name.ends_with(".conf")
 }

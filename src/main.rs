@@ -89,7 +89,13 @@ fn main() -> ExitCode {
         },
         Some(Command::Rules) => {
             for r in rules::all() {
-                println!("{}  {:<32} {:<8} {}", r.code, r.name, r.severity.as_str(), r.summary);
+                println!(
+                    "{}  {:<32} {:<8} {}",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    r.summary
+                );
             }
             ExitCode::SUCCESS
         }
@@ -102,7 +108,11 @@ fn run(cli: &Cli) -> ExitCode {
         eprintln!("ipseclint: no PATH given (try `ipseclint --help`)");
         return ExitCode::from(2);
     }
-    let inputs: Vec<Input> = cli.paths.iter().map(|p| Input { path: p.clone() }).collect();
+    let inputs: Vec<Input> = cli
+        .paths
+        .iter()
+        .map(|p| Input { path: p.clone() })
+        .collect();
     let opts = LintOptions { target: cli.target };
     let report = lint(&inputs, &DiskFs, &opts);
     for e in &report.input_errors {

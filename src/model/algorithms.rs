@@ -27,15 +27,27 @@ impl AlgClass {
 /// Does racoon accept `name` in `class`? (cfparse.y's algorithm tables.)
 pub fn in_class(name: &str, class: AlgClass) -> bool {
     let list: &[&str] = match class {
-        AlgClass::Phase1Cipher => &["des", "3des", "blowfish", "cast128", "aes", "rijndael", "camellia", "idea", "rc5"],
-        AlgClass::Phase1Hash => &["md5", "sha1", "sha256", "sha384", "sha512", "sha2_256", "sha2_384", "sha2_512"],
+        AlgClass::Phase1Cipher => &[
+            "des", "3des", "blowfish", "cast128", "aes", "rijndael", "camellia", "idea", "rc5",
+        ],
+        AlgClass::Phase1Hash => &[
+            "md5", "sha1", "sha256", "sha384", "sha512", "sha2_256", "sha2_384", "sha2_512",
+        ],
         AlgClass::Phase2Cipher => &[
-            "des", "3des", "des_iv64", "des_iv32", "rc5", "rc4", "idea", "3idea", "cast128", "blowfish", "null_enc",
-            "null", "twofish", "aes", "rijndael", "camellia",
+            "des", "3des", "des_iv64", "des_iv32", "rc5", "rc4", "idea", "3idea", "cast128",
+            "blowfish", "null_enc", "null", "twofish", "aes", "rijndael", "camellia",
         ],
         AlgClass::Phase2Auth => &[
-            "hmac_md5", "hmac_sha1", "hmac_sha256", "hmac_sha384", "hmac_sha512", "hmac_sha2_256", "hmac_sha2_384",
-            "hmac_sha2_512", "non_auth", "kpdk",
+            "hmac_md5",
+            "hmac_sha1",
+            "hmac_sha256",
+            "hmac_sha384",
+            "hmac_sha512",
+            "hmac_sha2_256",
+            "hmac_sha2_384",
+            "hmac_sha2_512",
+            "non_auth",
+            "kpdk",
         ],
         AlgClass::Compression => &["deflate", "oui", "lzs"],
     };
@@ -86,7 +98,11 @@ impl KeylenRule {
     pub fn describe(self) -> String {
         match self {
             KeylenRule::Range(lo, hi) => format!("a multiple of 8 from {lo} to {hi}"),
-            KeylenRule::OneOf(list) => list.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", "),
+            KeylenRule::OneOf(list) => list
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 }
@@ -117,7 +133,9 @@ pub fn dh_group(word: Option<&str>, number: Option<u64>) -> DhGroup {
     match number {
         Some(n @ (1 | 2 | 5 | 14 | 15 | 16 | 17 | 18)) => DhGroup::Modp(n as u32),
         Some(0) => DhGroup::Invalid("0 is not a DH group (omit the statement for no PFS)"),
-        Some(3 | 4) => DhGroup::Invalid("groups 3 and 4 (EC2N) are in racoon's table but fail when used"),
+        Some(3 | 4) => {
+            DhGroup::Invalid("groups 3 and 4 (EC2N) are in racoon's table but fail when used")
+        }
         _ => DhGroup::Invalid("racoon 0.8.2 knows MODP groups 1, 2, 5 and 14-18 only"),
     }
 }
@@ -150,12 +168,25 @@ pub fn weak_dh(group: u32) -> Option<&'static str> {
 /// the keyed hashes (svn r360557).
 pub fn kernel_supports(name: &str, target: Target) -> bool {
     let name = canonical(name);
-    let base: &[&str] = &["aes", "null_enc", "hmac_sha1", "hmac_sha256", "hmac_sha384", "hmac_sha512", "non_auth"];
-    let removed_in_13: &[&str] = &["des", "3des", "blowfish", "cast128", "camellia", "hmac_md5", "kpdk"];
+    let base: &[&str] = &[
+        "aes",
+        "null_enc",
+        "hmac_sha1",
+        "hmac_sha256",
+        "hmac_sha384",
+        "hmac_sha512",
+        "non_auth",
+    ];
+    let removed_in_13: &[&str] = &[
+        "des", "3des", "blowfish", "cast128", "camellia", "hmac_md5", "kpdk",
+    ];
     base.contains(&name) || (target.release() < 13 && removed_in_13.contains(&name))
 }
 
 /// Removed by FreeBSD 13, but still offered by 12.
 pub fn removed_in_13(name: &str) -> bool {
-    ["des", "3des", "blowfish", "cast128", "camellia", "hmac_md5", "kpdk"].contains(&canonical(name))
+    [
+        "des", "3des", "blowfish", "cast128", "camellia", "hmac_md5", "kpdk",
+    ]
+    .contains(&canonical(name))
 }

@@ -108,7 +108,9 @@ impl Remote {
         self.address().is_none()
     }
     pub fn aggressive(&self) -> bool {
-        self.exchange_modes.iter().any(|m| m.value == ExchangeMode::Aggressive)
+        self.exchange_modes
+            .iter()
+            .any(|m| m.value == ExchangeMode::Aggressive)
     }
 }
 
@@ -150,10 +152,10 @@ pub fn build(conf: &RacoonConf) -> RacoonModel {
     let mut m = RacoonModel::default();
     for item in &conf.items {
         match item {
-            TopItem::Setting(s) if s.is("path") => {
-                if s.word(0).is_some_and(|w| w.value == "pre_shared_key") {
-                    m.psk_path = s.first_quoted().cloned();
-                }
+            TopItem::Setting(s)
+                if s.is("path") && s.word(0).is_some_and(|w| w.value == "pre_shared_key") =>
+            {
+                m.psk_path = s.first_quoted().cloned();
             }
             TopItem::Setting(s) if s.is("log") => m.log_level = s.word(0).cloned(),
             TopItem::Setting(s) if s.is("include") => m.includes.extend(s.first_quoted().cloned()),

@@ -34,7 +34,9 @@ impl miette::Diagnostic for Rendered {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
@@ -46,7 +48,9 @@ impl miette::Diagnostic for Rendered {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -61,11 +65,17 @@ fn span(s: crate::source::Span) -> SourceSpan {
 
 fn convert(report: &Report, d: &Finding) -> Rendered {
     let file = d.location.file;
-    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(d.severity.as_str().to_string()), span(d.location.span))];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(d.severity.as_str().to_string()),
+        span(d.location.span),
+    )];
     let mut related = Vec::new();
     for r in &d.related {
         if r.location.file == file {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span(r.location.span)));
+            labels.push(LabeledSpan::new_with_span(
+                Some(r.message.clone()),
+                span(r.location.span),
+            ));
         } else {
             related.push(Rendered {
                 code: String::new(),
@@ -73,7 +83,10 @@ fn convert(report: &Report, d: &Finding) -> Rendered {
                 severity: miette::Severity::Advice,
                 help: None,
                 source: source(report, r.location.file),
-                labels: vec![LabeledSpan::new_with_span(Some(r.message.clone()), span(r.location.span))],
+                labels: vec![LabeledSpan::new_with_span(
+                    Some(r.message.clone()),
+                    span(r.location.span),
+                )],
                 related: Vec::new(),
             });
         }
@@ -95,7 +108,11 @@ fn convert(report: &Report, d: &Finding) -> Rendered {
 
 /// Render the whole report. `color` decides ANSI colours.
 pub fn render(report: &Report, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     for d in &report.diagnostics {

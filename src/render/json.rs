@@ -47,7 +47,8 @@ pub fn build(report: &Report) -> JsonReport<'_> {
         .diagnostics
         .iter()
         .map(|d| {
-            let ((line, column), (end_line, end_column)) = super::range(report, d.location.file, d.location.span);
+            let ((line, column), (end_line, end_column)) =
+                super::range(report, d.location.file, d.location.span);
             JsonDiagnostic {
                 code: d.rule.code,
                 severity: d.severity.as_str(),
@@ -61,7 +62,8 @@ pub fn build(report: &Report) -> JsonReport<'_> {
                     .related
                     .iter()
                     .map(|r| {
-                        let ((line, column), _) = super::range(report, r.location.file, r.location.span);
+                        let ((line, column), _) =
+                            super::range(report, r.location.file, r.location.span);
                         JsonRelated {
                             file: path(r.location.file),
                             line,

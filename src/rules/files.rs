@@ -20,7 +20,8 @@ pub const NOT_UTF8: RuleMeta = RuleMeta {
     name: "not-utf8",
     severity: Severity::Warning,
     summary: "A file contains bytes that are not UTF-8.",
-    why: "ipseclint reads on with the bytes replaced, so locations stay right, but the daemons see\n\
+    why:
+        "ipseclint reads on with the bytes replaced, so locations stay right, but the daemons see\n\
           the raw bytes: a stray Latin-1 character in a key or name changes what they read.",
     bad: "path pre_shared_key \"/usr/local/etc/racoon/ps\\xe9k.txt\";",
     good: "path pre_shared_key \"/usr/local/etc/racoon/psk.txt\";",

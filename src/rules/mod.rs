@@ -45,7 +45,9 @@ pub fn all() -> Vec<&'static RuleMeta> {
 }
 
 pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
-    all().into_iter().find(|r| r.code.eq_ignore_ascii_case(code))
+    all()
+        .into_iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
 /// The doc of a rule as `ipseclint explain` prints it (and the LSP hover shows it).
@@ -61,12 +63,19 @@ pub fn explain(rule: &RuleMeta) -> String {
     if let Some(log) = rule.log {
         s.push_str(&format!("\nracoon.log message it prevents:\n    {log}\n"));
     }
-    s.push_str(&format!("\nBad:\n{}\n\nGood:\n{}\n", indent(rule.bad), indent(rule.good)));
+    s.push_str(&format!(
+        "\nBad:\n{}\n\nGood:\n{}\n",
+        indent(rule.bad),
+        indent(rule.good)
+    ));
     s
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -81,7 +90,11 @@ mod tests {
         }
         for r in rules {
             assert!(r.code.starts_with("IPS") && r.code.len() == 7, "{}", r.code);
-            assert!(!r.why.is_empty() && !r.bad.is_empty() && !r.good.is_empty(), "{}", r.code);
+            assert!(
+                !r.why.is_empty() && !r.bad.is_empty() && !r.good.is_empty(),
+                "{}",
+                r.code
+            );
         }
     }
 }

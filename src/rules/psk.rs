@@ -94,11 +94,23 @@ fn trailing_whitespace(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
         let key = e.key.expose();
         let trimmed = key.trim_end_matches([' ', '\t', '\r', '\x0b', '\x0c']);
         if trimmed.len() < key.len() {
-            let what = if key.ends_with('\r') { "a carriage return (CRLF line end)" } else { "trailing blanks" };
+            let what = if key.ends_with('\r') {
+                "a carriage return (CRLF line end)"
+            } else {
+                "trailing blanks"
+            };
             let span = Span::new(e.key_span.start + trimmed.len(), e.key_span.end);
             out.push(
-                Diagnostic::new(&TRAILING_WHITESPACE, cx.file, span, format!("the key for `{}` ends in {what}, which racoon makes part of the key", e.ident))
-                    .with_help("strip the line end (convert the file to LF line ends)"),
+                Diagnostic::new(
+                    &TRAILING_WHITESPACE,
+                    cx.file,
+                    span,
+                    format!(
+                        "the key for `{}` ends in {what}, which racoon makes part of the key",
+                        e.ident
+                    ),
+                )
+                .with_help("strip the line end (convert the file to LF line ends)"),
             );
         }
     }
@@ -116,8 +128,16 @@ fn duplicate_identifier(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
     for (i, e) in entries.iter().enumerate() {
         if let Some(first) = entries[..i].iter().find(|f| f.ident == e.ident) {
             out.push(
-                Diagnostic::new(&DUPLICATE_IDENTIFIER, cx.file, e.ident_span, format!("`{}` already has a key earlier in the file; this line is never used", e.ident))
-                    .with_related(cx.file, first.ident_span, "racoon uses this line"),
+                Diagnostic::new(
+                    &DUPLICATE_IDENTIFIER,
+                    cx.file,
+                    e.ident_span,
+                    format!(
+                        "`{}` already has a key earlier in the file; this line is never used",
+                        e.ident
+                    ),
+                )
+                .with_related(cx.file, first.ident_span, "racoon uses this line"),
             );
         }
     }
@@ -133,7 +153,9 @@ rule!(MALFORMED_HEX, "IPS2504", "malformed-hex-key", Error,
 
 fn malformed_hex(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
     for e in cx.psk.entries() {
-        let Some(hex) = e.key.expose().strip_prefix("0x") else { continue };
+        let Some(hex) = e.key.expose().strip_prefix("0x") else {
+            continue;
+        };
         let problem = if hex.is_empty() {
             Some("has no digits after `0x`")
         } else if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -144,7 +166,12 @@ fn malformed_hex(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
             None
         };
         if let Some(p) = problem {
-            out.push(Diagnostic::new(&MALFORMED_HEX, cx.file, e.key_span, format!("the hex key for `{}` {p}", e.ident)));
+            out.push(Diagnostic::new(
+                &MALFORMED_HEX,
+                cx.file,
+                e.key_span,
+                format!("the hex key for `{}` {p}", e.ident),
+            ));
         }
     }
 }
@@ -165,7 +192,15 @@ fn short_key(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
             _ => k.chars().count(),
         };
         if len < 16 {
-            out.push(Diagnostic::new(&SHORT_KEY, cx.file, e.key_span, format!("the key for `{}` is only {len} characters long", e.ident)).with_help("use a random key of at least 20 characters"));
+            out.push(
+                Diagnostic::new(
+                    &SHORT_KEY,
+                    cx.file,
+                    e.key_span,
+                    format!("the key for `{}` is only {len} characters long", e.ident),
+                )
+                .with_help("use a random key of at least 20 characters"),
+            );
         }
     }
 }
@@ -182,7 +217,11 @@ fn hostname_identifier(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
     for e in cx.psk.entries() {
         let id = e.ident.as_str();
         let is_ip = id.split('%').next().unwrap_or(id).parse::<IpAddr>().is_ok();
-        if !is_ip && id.contains('.') && !id.contains('@') && id.chars().any(|c| c.is_ascii_alphabetic()) {
+        if !is_ip
+            && id.contains('.')
+            && !id.contains('@')
+            && id.chars().any(|c| c.is_ascii_alphabetic())
+        {
             out.push(
                 Diagnostic::new(&HOSTNAME_IDENTIFIER, cx.file, e.ident_span, format!("`{id}` is a host name: main mode never looks keys up by name"))
                     .with_help("key the line by the peer's IP address, or use aggressive mode with `my_identifier fqdn` on the peer"),
@@ -204,9 +243,17 @@ fn wildcard_shadows(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
     for e in cx.psk.entries() {
         match wildcard {
             Some(w) => out.push(
-                Diagnostic::new(&WILDCARD_SHADOWS, cx.file, e.ident_span, format!("the `*` line above wins for every peer, so `{}` is never used", e.ident))
-                    .with_related(cx.file, w, "wildcard entry")
-                    .with_help("move the `*` line to the end of the file"),
+                Diagnostic::new(
+                    &WILDCARD_SHADOWS,
+                    cx.file,
+                    e.ident_span,
+                    format!(
+                        "the `*` line above wins for every peer, so `{}` is never used",
+                        e.ident
+                    ),
+                )
+                .with_related(cx.file, w, "wildcard entry")
+                .with_help("move the `*` line to the end of the file"),
             ),
             None if e.ident == "*" => wildcard = Some(e.ident_span),
             None => {}
@@ -225,7 +272,12 @@ fn single_field(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
     for l in &cx.psk.lines {
         if let PskLine::Single { span, ident } = l {
             let shown: String = ident.chars().filter(|c| !c.is_control()).collect();
-            out.push(Diagnostic::new(&SINGLE_FIELD, cx.file, *span, format!("`{shown}` has no key: racoon ignores this line")));
+            out.push(Diagnostic::new(
+                &SINGLE_FIELD,
+                cx.file,
+                *span,
+                format!("`{shown}` has no key: racoon ignores this line"),
+            ));
         }
     }
 }
@@ -251,7 +303,18 @@ fn noncanonical_ipv6(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
                     Some(s) => format!("{canon}%{s}"),
                     None => canon,
                 };
-                out.push(Diagnostic::new(&NONCANONICAL_IPV6, cx.file, e.ident_span, format!("racoon compares `{}` as text; it prints this address as `{want}`", e.ident)).with_help(format!("write `{want}`")));
+                out.push(
+                    Diagnostic::new(
+                        &NONCANONICAL_IPV6,
+                        cx.file,
+                        e.ident_span,
+                        format!(
+                            "racoon compares `{}` as text; it prints this address as `{want}`",
+                            e.ident
+                        ),
+                    )
+                    .with_help(format!("write `{want}`")),
+                );
             }
         }
     }

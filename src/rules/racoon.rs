@@ -106,7 +106,9 @@ fn remote_label(r: &Remote) -> String {
 }
 
 /// Remote blocks as written (only those with a body).
-fn remotes_with_body<'a>(cx: &'a RacoonCtx) -> impl Iterator<Item = (&'a crate::syntax::racoon::Remote, &'a Remote)> {
+fn remotes_with_body<'a>(
+    cx: &'a RacoonCtx,
+) -> impl Iterator<Item = (&'a crate::syntax::racoon::Remote, &'a Remote)> {
     cx.conf
         .items
         .iter()
@@ -131,8 +133,13 @@ fn missing_exchange_mode(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (_, r) in remotes_with_body(cx) {
         if r.exchange_modes.is_empty() {
             out.push(
-                Diagnostic::new(&MISSING_EXCHANGE_MODE, cx.file, r.header, format!("`{}` has no `exchange_mode`", remote_label(r)))
-                    .with_help("add `exchange_mode main;` (or the modes the peer uses)"),
+                Diagnostic::new(
+                    &MISSING_EXCHANGE_MODE,
+                    cx.file,
+                    r.header,
+                    format!("`{}` has no `exchange_mode`", remote_label(r)),
+                )
+                .with_help("add `exchange_mode main;` (or the modes the peer uses)"),
             );
         }
     }
@@ -191,8 +198,13 @@ fn dh_outside_proposal(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (_, r) in remotes_with_body(cx) {
         for s in r.own.iter().filter(|s| s.is("dh_group")) {
             out.push(
-                Diagnostic::new(&DH_OUTSIDE_PROPOSAL, cx.file, s.span, "`dh_group` is not allowed directly in a remote")
-                    .with_help("move it into each `proposal { }` block"),
+                Diagnostic::new(
+                    &DH_OUTSIDE_PROPOSAL,
+                    cx.file,
+                    s.span,
+                    "`dh_group` is not allowed directly in a remote",
+                )
+                .with_help("move it into each `proposal { }` block"),
             );
         }
     }
@@ -211,7 +223,11 @@ fn aggressive_dh_mismatch(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
         if !r.aggressive() {
             continue;
         }
-        let groups: Vec<_> = r.proposals.iter().filter_map(|p| p.dh_group.as_ref()).collect();
+        let groups: Vec<_> = r
+            .proposals
+            .iter()
+            .filter_map(|p| p.dh_group.as_ref())
+            .collect();
         if let Some(first) = groups.first() {
             for g in &groups[1..] {
                 if g.value != first.value {
@@ -245,8 +261,13 @@ fn class_check(cx: &RacoonCtx, a: &AlgRef, class: AlgClass, out: &mut Vec<Diagno
             _ => "use a name from the table in `ipseclint explain IPS2005`".to_string(),
         };
         out.push(
-            Diagnostic::new(&ALGORITHM_CLASS, cx.file, a.name_span, format!("`{}` is not {}", a.name, class.describe()))
-                .with_help(hint),
+            Diagnostic::new(
+                &ALGORITHM_CLASS,
+                cx.file,
+                a.name_span,
+                format!("`{}` is not {}", a.name, class.describe()),
+            )
+            .with_help(hint),
         );
     }
 }
@@ -277,7 +298,9 @@ fn algorithm_class(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
 
 /// Proposals written inside the remote's own block (not inherited).
 fn own_proposals(r: &Remote) -> impl Iterator<Item = &crate::model::racoon::Phase1Proposal> {
-    r.proposals.iter().filter(move |p| p.span.start >= r.span.start && p.span.end <= r.span.end)
+    r.proposals
+        .iter()
+        .filter(move |p| p.span.start >= r.span.start && p.span.end <= r.span.end)
 }
 
 rule!(KEY_LENGTH, "IPS2006", "invalid-key-length", Error,
@@ -292,14 +315,24 @@ fn keylen_check(cx: &RacoonCtx, a: &AlgRef, out: &mut Vec<Diagnostic>) {
     let Some(k) = &a.keylen else { return };
     match algorithms::keylen_rule(&a.name) {
         None => out.push(
-            Diagnostic::new(&KEY_LENGTH, cx.file, k.span, format!("`{}` does not take a key length", a.name))
-                .with_help(format!("write `{}` without a number", a.name)),
+            Diagnostic::new(
+                &KEY_LENGTH,
+                cx.file,
+                k.span,
+                format!("`{}` does not take a key length", a.name),
+            )
+            .with_help(format!("write `{}` without a number", a.name)),
         ),
         Some(rule) if !rule.allows(k.value) => out.push(Diagnostic::new(
             &KEY_LENGTH,
             cx.file,
             k.span,
-            format!("{} is not a valid key length for `{}` (allowed: {})", k.value, a.name, rule.describe()),
+            format!(
+                "{} is not a valid key length for `{}` (allowed: {})",
+                k.value,
+                a.name,
+                rule.describe()
+            ),
         )),
         _ => {}
     }
@@ -351,8 +384,13 @@ fn byte_lifetime(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for s in all_settings(cx.conf) {
         if s.is("lifetime") && s.values.iter().any(|v| matches!(v, Value::Bytes(_))) {
             out.push(
-                Diagnostic::new(&BYTE_LIFETIME, cx.file, s.span, "racoon no longer supports byte lifetimes")
-                    .with_help("remove the line, or use `lifetime time N hour;`"),
+                Diagnostic::new(
+                    &BYTE_LIFETIME,
+                    cx.file,
+                    s.span,
+                    "racoon no longer supports byte lifetimes",
+                )
+                .with_help("remove the line, or use `lifetime time N hour;`"),
             );
         }
     }
@@ -379,9 +417,16 @@ fn incomplete_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
             missing.push("compression_algorithm");
         }
         if !missing.is_empty() {
-            let mut d = Diagnostic::new(&INCOMPLETE_SAINFO, cx.file, s.header, format!("this sainfo has no {}", missing.join(", ")));
+            let mut d = Diagnostic::new(
+                &INCOMPLETE_SAINFO,
+                cx.file,
+                s.header,
+                format!("this sainfo has no {}", missing.join(", ")),
+            );
             if missing.contains(&"compression_algorithm") {
-                d = d.with_help("add `compression_algorithm deflate;` (required even without IPComp)");
+                d = d.with_help(
+                    "add `compression_algorithm deflate;` (required even without IPComp)",
+                );
             }
             if let Some(c) = s.close {
                 d = d.with_related(cx.file, c, "racoon reports the error at this `}`");
@@ -407,7 +452,12 @@ fn invalid_dh_group(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     groups.extend(cx.model.sainfos.iter().filter_map(|s| s.pfs_group.clone()));
     for g in groups {
         if let DhGroup::Invalid(why) = g.value {
-            out.push(Diagnostic::new(&INVALID_DH_GROUP, cx.file, g.span, format!("not a usable DH group: {why}")));
+            out.push(Diagnostic::new(
+                &INVALID_DH_GROUP,
+                cx.file,
+                g.span,
+                format!("not a usable DH group: {why}"),
+            ));
         }
     }
 }
@@ -425,8 +475,17 @@ fn duplicate_named_remote(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
         if let RemoteSelector::Name(n) = &r.selector {
             if let Some(first) = rs[..i].iter().find(|e| e.selector == r.selector) {
                 out.push(
-                    Diagnostic::new(&DUPLICATE_NAMED_REMOTE, cx.file, r.selector_span, format!("a remote named \"{n}\" already exists"))
-                        .with_related(cx.file, first.selector_span, "first defined here"),
+                    Diagnostic::new(
+                        &DUPLICATE_NAMED_REMOTE,
+                        cx.file,
+                        r.selector_span,
+                        format!("a remote named \"{n}\" already exists"),
+                    )
+                    .with_related(
+                        cx.file,
+                        first.selector_span,
+                        "first defined here",
+                    ),
                 );
             }
         }
@@ -437,10 +496,27 @@ fn duplicate_named_remote(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
 fn sainfo_key(s: &Sainfo, text: &str) -> String {
     let id = |i: Option<&SainfoId>| match i {
         None | Some(SainfoId::Anonymous(_)) => "ANONYMOUS".to_string(),
-        Some(other) => text.get(other.span().start..other.span().end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" "),
+        Some(other) => text
+            .get(other.span().start..other.span().end)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     };
-    let from = s.from.as_ref().map(|f| text.get(f.span.start..f.span.end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" "));
-    format!("{}|{}|{:?}|{}", id(Some(&s.local)), id(s.remote.as_ref()), from, s.remoteid)
+    let from = s.from.as_ref().map(|f| {
+        text.get(f.span.start..f.span.end)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    format!(
+        "{}|{}|{:?}|{}",
+        id(Some(&s.local)),
+        id(s.remote.as_ref()),
+        from,
+        s.remoteid
+    )
 }
 
 rule!(DUPLICATE_SAINFO, "IPS2011", "duplicate-sainfo", Error,
@@ -457,10 +533,18 @@ fn duplicate_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let key = sainfo_key(s, cx.text);
-        if let Some(first) = ss[..i].iter().find(|e| !e.is_anonymous() && sainfo_key(e, cx.text) == key) {
+        if let Some(first) = ss[..i]
+            .iter()
+            .find(|e| !e.is_anonymous() && sainfo_key(e, cx.text) == key)
+        {
             out.push(
-                Diagnostic::new(&DUPLICATE_SAINFO, cx.file, s.header, "this sainfo repeats the ids of an earlier one")
-                    .with_related(cx.file, first.header, "first defined here"),
+                Diagnostic::new(
+                    &DUPLICATE_SAINFO,
+                    cx.file,
+                    s.header,
+                    "this sainfo repeats the ids of an earlier one",
+                )
+                .with_related(cx.file, first.header, "first defined here"),
             );
         }
     }
@@ -476,15 +560,23 @@ rule!(BAD_INHERIT, "IPS2012", "bad-inherit", Error,
 
 fn bad_inherit(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (i, r) in cx.model.remotes.iter().enumerate() {
-        let Some((parent, None)) = &r.inherit else { continue };
+        let Some((parent, None)) = &r.inherit else {
+            continue;
+        };
         let later = cx.model.remotes[i + 1..]
             .iter()
             .find(|l| crate::model::racoon::find_parent(parent, std::slice::from_ref(l)).is_some());
         let msg = match parent {
             RemoteTarget::Anonymous { .. } => "racoon cannot inherit from `anonymous`".to_string(),
-            _ if later.is_some() => "the parent remote is defined only later in the file".to_string(),
-            RemoteTarget::Name(n) => format!("no remote named \"{}\" is defined before this one", n.value),
-            RemoteTarget::Address { address, .. } => format!("no remote for {} is defined before this one", address.text),
+            _ if later.is_some() => {
+                "the parent remote is defined only later in the file".to_string()
+            }
+            RemoteTarget::Name(n) => {
+                format!("no remote named \"{}\" is defined before this one", n.value)
+            }
+            RemoteTarget::Address { address, .. } => {
+                format!("no remote for {} is defined before this one", address.text)
+            }
         };
         let mut d = Diagnostic::new(&BAD_INHERIT, cx.file, parent.span(), msg);
         if let Some(l) = later {
@@ -505,16 +597,42 @@ rule!(ICMP_WITH_PORT, "IPS2013", "icmp-with-port", Error,
 fn icmp_with_port(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for s in &cx.model.sainfos {
         for id in std::iter::once(&s.local).chain(s.remote.iter()) {
-            let SainfoId::Address { address, port, proto, .. } = id else { continue };
+            let SainfoId::Address {
+                address,
+                port,
+                proto,
+                ..
+            } = id
+            else {
+                continue;
+            };
             let icmp = proto.value == "icmp" || proto.value == "icmp6";
             if let Some(p) = port {
                 if icmp && p.value.is_some() {
-                    out.push(Diagnostic::new(&ICMP_WITH_PORT, cx.file, p.span, format!("`{}` takes no port", proto.value)).with_help("remove the port or write `[any]`"));
+                    out.push(
+                        Diagnostic::new(
+                            &ICMP_WITH_PORT,
+                            cx.file,
+                            p.span,
+                            format!("`{}` takes no port", proto.value),
+                        )
+                        .with_help("remove the port or write `[any]`"),
+                    );
                 }
             }
             if let Some(ip) = address.ip {
-                if (proto.value == "icmp" && ip.is_ipv6()) || (proto.value == "icmp6" && ip.is_ipv4()) {
-                    out.push(Diagnostic::new(&ICMP_WITH_PORT, cx.file, proto.span, format!("`{}` does not match the address family of {}", proto.value, address.text)));
+                if (proto.value == "icmp" && ip.is_ipv6())
+                    || (proto.value == "icmp6" && ip.is_ipv4())
+                {
+                    out.push(Diagnostic::new(
+                        &ICMP_WITH_PORT,
+                        cx.file,
+                        proto.span,
+                        format!(
+                            "`{}` does not match the address family of {}",
+                            proto.value, address.text
+                        ),
+                    ));
                 }
             }
         }
@@ -531,7 +649,12 @@ rule!(REMOTE_WITHOUT_PROPOSAL, "IPS2014", "remote-without-proposal", Error,
 fn remote_without_proposal(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (ast, r) in remotes_with_body(cx) {
         if ast.body.is_some() && r.proposals.is_empty() {
-            out.push(Diagnostic::new(&REMOTE_WITHOUT_PROPOSAL, cx.file, r.header, format!("`{}` has no proposal", remote_label(r))));
+            out.push(Diagnostic::new(
+                &REMOTE_WITHOUT_PROPOSAL,
+                cx.file,
+                r.header,
+                format!("`{}` has no proposal", remote_label(r)),
+            ));
         }
     }
 }
@@ -551,7 +674,11 @@ fn kernel_algorithm(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
             .encryption
             .iter()
             .filter(|a| algorithms::in_class(&a.name, AlgClass::Phase2Cipher))
-            .chain(s.authentication.iter().filter(|a| algorithms::in_class(&a.name, AlgClass::Phase2Auth)));
+            .chain(
+                s.authentication
+                    .iter()
+                    .filter(|a| algorithms::in_class(&a.name, AlgClass::Phase2Auth)),
+            );
         for a in algs {
             if algorithms::kernel_supports(&a.name, cx.target) {
                 if cx.target.release() < 13 && algorithms::removed_in_13(&a.name) {
@@ -582,7 +709,12 @@ fn named_child_address(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for r in &cx.model.remotes {
         if matches!(r.selector, RemoteSelector::Name(_)) && r.inherit.is_some() {
             for s in r.own.iter().filter(|s| s.is("remote_address")) {
-                out.push(Diagnostic::new(&NAMED_CHILD_ADDRESS, cx.file, s.span, "a named remote that inherits cannot set `remote_address`"));
+                out.push(Diagnostic::new(
+                    &NAMED_CHILD_ADDRESS,
+                    cx.file,
+                    s.span,
+                    "a named remote that inherits cannot set `remote_address`",
+                ));
             }
         }
     }
@@ -598,11 +730,20 @@ rule!(IDENTIFIER_VALUE, "IPS2017", "identifier-value-missing", Error,
 
 fn identifier_value(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for r in &cx.model.remotes {
-        for s in r.own.iter().filter(|s| s.is("my_identifier") || s.is("peers_identifier")) {
+        for s in r
+            .own
+            .iter()
+            .filter(|s| s.is("my_identifier") || s.is("peers_identifier"))
+        {
             let kind = s.word(0).map(|w| w.value.as_str()).unwrap_or("");
-            let has_value = s.values.iter().any(|v| matches!(v, Value::Quoted(_) | Value::Address(_)));
+            let has_value = s
+                .values
+                .iter()
+                .any(|v| matches!(v, Value::Quoted(_) | Value::Address(_)));
             let problem = match kind {
-                "fqdn" | "user_fqdn" | "keyid" if !has_value => Some(format!("`{kind}` needs a quoted value")),
+                "fqdn" | "user_fqdn" | "keyid" if !has_value => {
+                    Some(format!("`{kind}` needs a quoted value"))
+                }
                 "asn1dn" if !has_value && s.is("my_identifier") && r.certificate_type.is_none() => {
                     Some("`asn1dn` without a value needs a `certificate_type`".to_string())
                 }
@@ -626,8 +767,16 @@ fn gss_id_without_gssapi(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for r in &cx.model.remotes {
         for p in own_proposals(r) {
             if let Some(g) = p.gss_id {
-                if p.auth_method.as_ref().is_none_or(|m| m.value != "gssapi_krb") {
-                    out.push(Diagnostic::new(&GSS_ID_WITHOUT_GSSAPI, cx.file, g, "`gss_id` needs `authentication_method gssapi_krb;` before it"));
+                if p.auth_method
+                    .as_ref()
+                    .is_none_or(|m| m.value != "gssapi_krb")
+                {
+                    out.push(Diagnostic::new(
+                        &GSS_ID_WITHOUT_GSSAPI,
+                        cx.file,
+                        g,
+                        "`gss_id` needs `authentication_method gssapi_krb;` before it",
+                    ));
                 }
             }
         }
@@ -650,15 +799,23 @@ fn ambiguous_remote(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
         }
         let same = |e: &Remote| {
             !matches!(e.selector, RemoteSelector::Name(_)) || e.remote_address.is_some()
-        } ;
-        if let Some(first) = rs[..i].iter().find(|e| same(e) && e.address() == r.address()) {
+        };
+        if let Some(first) = rs[..i]
+            .iter()
+            .find(|e| same(e) && e.address() == r.address())
+        {
             let what = match r.address() {
                 Some(a) => format!("another remote for {a} is defined earlier"),
                 None => "another `remote anonymous` is defined earlier".to_string(),
             };
             out.push(
-                Diagnostic::new(&AMBIGUOUS_REMOTE, cx.file, r.selector_span, format!("{what}: racoon cannot choose between them at runtime"))
-                    .with_related(cx.file, first.selector_span, "the other remote"),
+                Diagnostic::new(
+                    &AMBIGUOUS_REMOTE,
+                    cx.file,
+                    r.selector_span,
+                    format!("{what}: racoon cannot choose between them at runtime"),
+                )
+                .with_related(cx.file, first.selector_span, "the other remote"),
             );
         }
     }
@@ -682,18 +839,36 @@ fn weak_algorithm(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     }
     for s in &cx.model.sainfos {
         // Kernel-removed ones are reported by IPS2015 instead.
-        algs.extend(s.encryption.iter().chain(s.authentication.iter()).filter(|a| !algorithms::removed_in_13(&a.name)));
+        algs.extend(
+            s.encryption
+                .iter()
+                .chain(s.authentication.iter())
+                .filter(|a| !algorithms::removed_in_13(&a.name)),
+        );
         groups.extend(s.pfs_group.clone());
     }
     for a in algs {
         if let Some(why) = algorithms::weakness(&a.name) {
-            out.push(Diagnostic::new(&WEAK_ALGORITHM, cx.file, a.name_span, format!("weak algorithm `{}`: {why}", a.name)));
+            out.push(Diagnostic::new(
+                &WEAK_ALGORITHM,
+                cx.file,
+                a.name_span,
+                format!("weak algorithm `{}`: {why}", a.name),
+            ));
         }
     }
     for g in groups {
         if let DhGroup::Modp(n) = g.value {
             if let Some(why) = algorithms::weak_dh(n) {
-                out.push(Diagnostic::new(&WEAK_ALGORITHM, cx.file, g.span, format!("weak DH group: {why}")).with_help("use modp2048 (14) or stronger"));
+                out.push(
+                    Diagnostic::new(
+                        &WEAK_ALGORITHM,
+                        cx.file,
+                        g.span,
+                        format!("weak DH group: {why}"),
+                    )
+                    .with_help("use modp2048 (14) or stronger"),
+                );
             }
         }
     }
@@ -710,7 +885,15 @@ rule!(DEBUG_LOGGING, "IPS2103", "debug-logging", Info,
 fn debug_logging(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     if let Some(l) = &cx.model.log_level {
         if l.value.starts_with("debug") {
-            out.push(Diagnostic::new(&DEBUG_LOGGING, cx.file, l.span, format!("`log {}` is left on", l.value)).with_help("use `log notify;` or `log info;` in production"));
+            out.push(
+                Diagnostic::new(
+                    &DEBUG_LOGGING,
+                    cx.file,
+                    l.span,
+                    format!("`log {}` is left on", l.value),
+                )
+                .with_help("use `log notify;` or `log info;` in production"),
+            );
         }
     }
 }
@@ -727,8 +910,13 @@ fn relative_psk_path(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     if let Some(p) = &cx.model.psk_path {
         if !p.value.starts_with('/') {
             out.push(
-                Diagnostic::new(&RELATIVE_PSK_PATH, cx.file, p.span, "relative pre-shared key path: racoon runs from `/`")
-                    .with_help("use an absolute path such as \"/usr/local/etc/racoon/psk.txt\""),
+                Diagnostic::new(
+                    &RELATIVE_PSK_PATH,
+                    cx.file,
+                    p.span,
+                    "relative pre-shared key path: racoon runs from `/`",
+                )
+                .with_help("use an absolute path such as \"/usr/local/etc/racoon/psk.txt\""),
             );
         }
     }
@@ -747,10 +935,14 @@ fn duplicate_anonymous_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     if let Some(first) = ss.iter().find(|s| plain_anon(s)) {
         for s in ss.iter().filter(|s| plain_anon(s)).skip(1) {
             out.push(
-                Diagnostic::new(&DUPLICATE_ANONYMOUS_SAINFO, cx.file, s.header, "this `sainfo anonymous` is never used: the first one wins")
-                    .with_related(cx.file, first.header, "the one racoon uses"),
+                Diagnostic::new(
+                    &DUPLICATE_ANONYMOUS_SAINFO,
+                    cx.file,
+                    s.header,
+                    "this `sainfo anonymous` is never used: the first one wins",
+                )
+                .with_related(cx.file, first.header, "the one racoon uses"),
             );
         }
     }
 }
-

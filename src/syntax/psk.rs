@@ -34,7 +34,10 @@ pub enum PskLine {
     /// Starts with a blank: racoon reads an empty identifier.
     Indented(Span),
     /// An identifier with no key: racoon ignores the line.
-    Single { span: Span, ident: String },
+    Single {
+        span: Span,
+        ident: String,
+    },
     Entry(PskEntry),
 }
 
@@ -76,7 +79,11 @@ pub fn parse(text: &str) -> PskFile {
             Rule::indented => PskLine::Indented(span),
             Rule::single => PskLine::Single {
                 span,
-                ident: p.into_inner().next().map(|i| i.as_str().to_string()).unwrap_or_default(),
+                ident: p
+                    .into_inner()
+                    .next()
+                    .map(|i| i.as_str().to_string())
+                    .unwrap_or_default(),
             },
             Rule::entry => {
                 let mut it = p.into_inner();

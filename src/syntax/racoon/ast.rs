@@ -11,6 +11,7 @@ pub struct RacoonConf {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one per statement; boxing buys nothing here
 pub enum TopItem {
     Remote(Remote),
     Sainfo(Sainfo),
@@ -116,19 +117,27 @@ pub struct Block {
 /// Which peer a `remote` is for.
 #[derive(Clone, Debug)]
 pub enum RemoteTarget {
-    Anonymous { span: Span, port: Option<Spanned<Option<u16>>> },
+    Anonymous {
+        span: Span,
+        port: Option<Spanned<Option<u16>>>,
+    },
     Name(Spanned<String>),
-    Address { address: Address, port: Option<Spanned<Option<u16>>> },
+    Address {
+        address: Address,
+        port: Option<Spanned<Option<u16>>>,
+    },
 }
 
 impl RemoteTarget {
     pub fn span(&self) -> Span {
         match self {
-            RemoteTarget::Anonymous { span, port } => port.as_ref().map_or(*span, |p| span.cover(p.span)),
-            RemoteTarget::Name(n) => n.span,
-            RemoteTarget::Address { address, port } => {
-                port.as_ref().map_or(address.span, |p| address.span.cover(p.span))
+            RemoteTarget::Anonymous { span, port } => {
+                port.as_ref().map_or(*span, |p| span.cover(p.span))
             }
+            RemoteTarget::Name(n) => n.span,
+            RemoteTarget::Address { address, port } => port
+                .as_ref()
+                .map_or(address.span, |p| address.span.cover(p.span)),
         }
     }
 }

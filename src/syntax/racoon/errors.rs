@@ -74,37 +74,125 @@ impl Context {
     pub fn keywords(self) -> &'static [&'static str] {
         match self {
             Context::Top => &[
-                "privsep", "path", "include", "pfkey_buffer", "gss_id_enc", "log", "padding", "listen",
-                "timer", "remote", "sainfo", "mode_cfg", "ldapcfg", "radiuscfg", "complex_bundle",
+                "privsep",
+                "path",
+                "include",
+                "pfkey_buffer",
+                "gss_id_enc",
+                "log",
+                "padding",
+                "listen",
+                "timer",
+                "remote",
+                "sainfo",
+                "mode_cfg",
+                "ldapcfg",
+                "radiuscfg",
+                "complex_bundle",
             ],
             Context::Remote => &[
-                "remote_address", "exchange_mode", "doi", "situation", "my_identifier", "peers_identifier",
-                "verify_identifier", "xauth_login", "certificate_type", "peers_certfile", "ca_type",
-                "verify_cert", "send_cert", "send_cr", "match_empty_cr", "nonce_size", "passive",
-                "ike_frag", "esp_frag", "initial_contact", "mode_cfg", "weak_phase1_check",
-                "generate_policy", "support_proxy", "nat_traversal", "dpd", "dpd_delay", "dpd_retry",
-                "dpd_maxfail", "rekey", "ph1id", "lifetime", "proposal_check", "script", "proposal",
+                "remote_address",
+                "exchange_mode",
+                "doi",
+                "situation",
+                "my_identifier",
+                "peers_identifier",
+                "verify_identifier",
+                "xauth_login",
+                "certificate_type",
+                "peers_certfile",
+                "ca_type",
+                "verify_cert",
+                "send_cert",
+                "send_cr",
+                "match_empty_cr",
+                "nonce_size",
+                "passive",
+                "ike_frag",
+                "esp_frag",
+                "initial_contact",
+                "mode_cfg",
+                "weak_phase1_check",
+                "generate_policy",
+                "support_proxy",
+                "nat_traversal",
+                "dpd",
+                "dpd_delay",
+                "dpd_retry",
+                "dpd_maxfail",
+                "rekey",
+                "ph1id",
+                "lifetime",
+                "proposal_check",
+                "script",
+                "proposal",
             ],
             Context::Proposal => &[
-                "encryption_algorithm", "hash_algorithm", "authentication_method", "dh_group", "lifetime",
+                "encryption_algorithm",
+                "hash_algorithm",
+                "authentication_method",
+                "dh_group",
+                "lifetime",
                 "gss_id",
             ],
             Context::Sainfo => &[
-                "encryption_algorithm", "authentication_algorithm", "compression_algorithm", "pfs_group",
-                "lifetime", "remoteid",
+                "encryption_algorithm",
+                "authentication_algorithm",
+                "compression_algorithm",
+                "pfs_group",
+                "lifetime",
+                "remoteid",
             ],
             Context::Listen => &["isakmp", "isakmp_natt", "strict_address", "adminsock"],
-            Context::Timer => &["counter", "interval", "persend", "phase1", "phase2", "natt_keepalive"],
-            Context::Padding => &["randomize", "randomize_length", "maximum_length", "strict_check", "exclusive_tail"],
+            Context::Timer => &[
+                "counter",
+                "interval",
+                "persend",
+                "phase1",
+                "phase2",
+                "natt_keepalive",
+            ],
+            Context::Padding => &[
+                "randomize",
+                "randomize_length",
+                "maximum_length",
+                "strict_check",
+                "exclusive_tail",
+            ],
             Context::Privsep => &["user", "group", "chroot"],
             Context::ModeCfg => &[
-                "network4", "netmask4", "dns4", "wins4", "nbns4", "split_network", "split_dns",
-                "default_domain", "auth_source", "auth_groups", "group_source", "conf_source",
-                "accounting", "pool_size", "pfs_group", "save_passwd", "auth_throttle", "banner",
+                "network4",
+                "netmask4",
+                "dns4",
+                "wins4",
+                "nbns4",
+                "split_network",
+                "split_dns",
+                "default_domain",
+                "auth_source",
+                "auth_groups",
+                "group_source",
+                "conf_source",
+                "accounting",
+                "pool_size",
+                "pfs_group",
+                "save_passwd",
+                "auth_throttle",
+                "banner",
             ],
             Context::Ldapcfg => &[
-                "version", "host", "port", "base", "subtree", "bind_dn", "bind_pw", "attr_user", "attr_addr",
-                "attr_mask", "attr_group", "attr_member",
+                "version",
+                "host",
+                "port",
+                "base",
+                "subtree",
+                "bind_dn",
+                "bind_pw",
+                "attr_user",
+                "attr_addr",
+                "attr_mask",
+                "attr_group",
+                "attr_member",
             ],
             Context::Radiuscfg => &["auth", "acct", "timeout", "retries"],
         }
@@ -117,7 +205,8 @@ fn is_word_char(c: char) -> bool {
 
 /// The first word of a fragment (after blanks and stray characters).
 fn first_word(s: &str) -> Option<(usize, &str)> {
-    let start = s.find(|c: char| is_word_char(c) || c == '"' || c == ';' || c == '{' || c == '}')?;
+    let start =
+        s.find(|c: char| is_word_char(c) || c == '"' || c == ';' || c == '{' || c == '}')?;
     let rest = &s[start..];
     let len = rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
     (len > 0).then(|| (start, &rest[..len]))
@@ -129,7 +218,10 @@ fn token_at(text: &str, pos: usize) -> Option<(Span, &str)> {
     let rest_trim = rest.trim_start();
     let start = pos + (rest.len() - rest_trim.len());
     let len = match rest_trim.chars().next()? {
-        '"' => rest_trim[1..].find('"').map(|i| i + 2).unwrap_or(rest_trim.len()),
+        '"' => rest_trim[1..]
+            .find('"')
+            .map(|i| i + 2)
+            .unwrap_or(rest_trim.len()),
         c if !c.is_whitespace() && !";{}".contains(c) => rest_trim
             .find(|c: char| c.is_whitespace() || ";{}".contains(c))
             .unwrap_or(rest_trim.len()),
@@ -230,7 +322,9 @@ fn join_expected(rules: &[Rule]) -> String {
 fn looks_like_hostname(tok: &str) -> bool {
     tok.contains('.')
         && tok.chars().any(|c| c.is_ascii_alphabetic())
-        && tok.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && tok
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
 
 /// Explain why a skipped region is not a valid statement in `ctx`.
@@ -250,19 +344,33 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         } else {
             "a `;` with no statement before it"
         };
-        return vec![Diagnostic::new(&rs::SYNTAX_ERROR, file, span, msg).with_help("remove the `;`")];
+        return vec![
+            Diagnostic::new(&rs::SYNTAX_ERROR, file, span, msg).with_help("remove the `;`")
+        ];
     }
     if trimmed == "}" {
-        return vec![Diagnostic::new(&rs::SYNTAX_ERROR, file, span, "`}` without a block to close")];
+        return vec![Diagnostic::new(
+            &rs::SYNTAX_ERROR,
+            file,
+            span,
+            "`}` without a block to close",
+        )];
     }
     if trimmed == "{" {
-        return vec![Diagnostic::new(&rs::SYNTAX_ERROR, file, span, "`{` without a statement that opens a block")];
+        return vec![Diagnostic::new(
+            &rs::SYNTAX_ERROR,
+            file,
+            span,
+            "`{` without a statement that opens a block",
+        )];
     }
 
     // An unknown or misplaced statement keyword.
     if let Some((off, word)) = first_word(frag) {
         let wspan = Span::new(span.start + off, span.start + off + word.len());
-        if word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && !ctx.keywords().contains(&word) {
+        if word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && !ctx.keywords().contains(&word)
+        {
             let home: Vec<&str> = Context::ALL
                 .iter()
                 .filter(|c| c.keywords().contains(&word))
@@ -273,7 +381,11 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
                     &rs::UNKNOWN_STATEMENT,
                     file,
                     wspan,
-                    format!("`{word}` is not allowed in {}; it belongs in {}", ctx.name(), home.join(" or ")),
+                    format!(
+                        "`{word}` is not allowed in {}; it belongs in {}",
+                        ctx.name(),
+                        home.join(" or ")
+                    ),
                 )
             } else {
                 Diagnostic::new(
@@ -298,7 +410,12 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     // A known statement with wrong arguments: let pest say what it expected.
     let err = match RacoonParser::parse(ctx.strict_rule(), frag) {
         Ok(_) => {
-            return vec![Diagnostic::new(&rs::SYNTAX_ERROR, file, span, "racoon does not accept this statement here")];
+            return vec![Diagnostic::new(
+                &rs::SYNTAX_ERROR,
+                file,
+                span,
+                "racoon does not accept this statement here",
+            )];
         }
         Err(e) => e,
     };
@@ -316,10 +433,16 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     let at_chunk_end = text[pos.min(span.end)..span.end].trim().is_empty();
     let newline_between = text[prev_end..pos.min(text.len())].contains('\n');
 
-    if positives.contains(&Rule::semi) && (at_chunk_end || newline_between) && prev_end > span.start {
+    if positives.contains(&Rule::semi) && (at_chunk_end || newline_between) && prev_end > span.start
+    {
         let at = Span::new(prev_end, prev_end);
-        return vec![Diagnostic::new(&rs::MISSING_SEMICOLON, file, at, "missing `;` at the end of this statement")
-            .with_help("racoon names the next line, where it noticed the problem; add `;` here")];
+        return vec![Diagnostic::new(
+            &rs::MISSING_SEMICOLON,
+            file,
+            at,
+            "missing `;` at the end of this statement",
+        )
+        .with_help("racoon names the next line, where it noticed the problem; add `;` here")];
     }
     if at_chunk_end {
         let at = Span::new(prev_end, prev_end);
@@ -331,9 +454,12 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         return vec![Diagnostic::new(&rs::SYNTAX_ERROR, file, at, msg)];
     }
     let (fspan, ftok) = found.unwrap_or((Span::new(pos, pos), ""));
-    let wants_address = positives
-        .iter()
-        .any(|r| matches!(r, Rule::address | Rule::addr_spec | Rule::remote_target | Rule::remote_parent));
+    let wants_address = positives.iter().any(|r| {
+        matches!(
+            r,
+            Rule::address | Rule::addr_spec | Rule::remote_target | Rule::remote_parent
+        )
+    });
     if wants_address && looks_like_hostname(ftok) {
         return vec![Diagnostic::new(
             &rs::BAD_ADDRESS,
@@ -341,7 +467,9 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
             fspan,
             format!("`{ftok}` is a host name, but racoon needs an IP address here"),
         )
-        .with_help("racoon does not resolve host names in racoon.conf; write the peer's IP literal")];
+        .with_help(
+            "racoon does not resolve host names in racoon.conf; write the peer's IP literal",
+        )];
     }
     let mut msg = if expected.is_empty() {
         format!("racoon does not accept `{ftok}` here")
@@ -350,11 +478,15 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     };
     let mut help = None;
     if positives.contains(&Rule::time_unit) {
-        help = Some("racoon requires a unit on every time: `sec`, `min` or `hour` (there is no `day`)");
+        help = Some(
+            "racoon requires a unit on every time: `sec`, `min` or `hour` (there is no `day`)",
+        );
     } else if ftok == "yes" || ftok == "no" {
         help = Some("racoon has no `yes`/`no`: write `on` or `off`");
     } else if positives.contains(&Rule::ul_proto) {
-        help = Some("a sainfo address id needs its upper-layer protocol, e.g. `address 10.0.0.0/24 any`");
+        help = Some(
+            "a sainfo address id needs its upper-layer protocol, e.g. `address 10.0.0.0/24 any`",
+        );
     } else if positives.contains(&Rule::quoted) && !ftok.starts_with('"') {
         help = Some("names, paths and fqdn/user_fqdn values must be quoted");
     } else if ftok.contains('-') && positives.contains(&Rule::alg_name) {
@@ -387,7 +519,10 @@ mod tests {
     #[test]
     fn closest_suggests_typos_only() {
         let kws = Context::Proposal.keywords();
-        assert_eq!(closest("encryption_algorithim", kws), Some("encryption_algorithm"));
+        assert_eq!(
+            closest("encryption_algorithim", kws),
+            Some("encryption_algorithm")
+        );
         assert_eq!(closest("hash_algo", kws), None);
         assert_eq!(closest("zzz", kws), None);
     }

@@ -132,7 +132,9 @@ impl<'t> Lowerer<'t> {
                 format!("this `{what}` block is never closed"),
             )
             .with_related(self.file, end, "the block should end with `}` before here")
-            .with_help("add the missing `}`; racoon reports this only as `(null):0` or at a later line"),
+            .with_help(
+                "add the missing `}`; racoon reports this only as `(null):0` or at a later line",
+            ),
         );
     }
 
@@ -142,7 +144,8 @@ impl<'t> Lowerer<'t> {
         let mut keyword = None;
         let mut values = Vec::new();
         self.collect(p, &mut keyword, &mut values);
-        let keyword = keyword.unwrap_or_else(|| Spanned::new(String::new(), Span::new(span.start, span.start)));
+        let keyword = keyword
+            .unwrap_or_else(|| Spanned::new(String::new(), Span::new(span.start, span.start)));
         Setting {
             span,
             keyword,
@@ -150,7 +153,12 @@ impl<'t> Lowerer<'t> {
         }
     }
 
-    fn collect(&mut self, p: Pair<'_, Rule>, keyword: &mut Option<Spanned<String>>, values: &mut Vec<Value>) {
+    fn collect(
+        &mut self,
+        p: Pair<'_, Rule>,
+        keyword: &mut Option<Spanned<String>>,
+        values: &mut Vec<Value>,
+    ) {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::semi => {}
@@ -173,7 +181,10 @@ impl<'t> Lowerer<'t> {
             Rule::time_value | Rule::byte_value => {
                 let mut it = c.into_inner();
                 let n = it.next().map(|n| self.number(&n).value).unwrap_or(0);
-                let unit = it.next().map(|u| u.as_str().to_string()).unwrap_or_default();
+                let unit = it
+                    .next()
+                    .map(|u| u.as_str().to_string())
+                    .unwrap_or_default();
                 let mult = unit_multiplier(&unit);
                 let total = n.saturating_mul(mult);
                 if unit_is_time(&unit) {
@@ -241,7 +252,10 @@ impl<'t> Lowerer<'t> {
                     &rs::BAD_ADDRESS,
                     self.file,
                     pfx.span,
-                    format!("prefix length /{} is longer than the address ({max} bits)", pfx.value),
+                    format!(
+                        "prefix length /{} is longer than the address ({max} bits)",
+                        pfx.value
+                    ),
                 ));
             }
         }
@@ -266,7 +280,9 @@ impl<'t> Lowerer<'t> {
                         span,
                         format!("`{t}` is not an IP address"),
                     )
-                    .with_help("racoon needs an IPv4 or IPv6 literal here; it does not resolve host names"),
+                    .with_help(
+                        "racoon needs an IPv4 or IPv6 literal here; it does not resolve host names",
+                    ),
                 );
                 None
             }
@@ -290,10 +306,7 @@ impl<'t> Lowerer<'t> {
                 _ => {}
             }
         }
-        let target = target.unwrap_or(RemoteTarget::Anonymous {
-            span,
-            port: None,
-        });
+        let target = target.unwrap_or(RemoteTarget::Anonymous { span, port: None });
         Remote {
             span,
             header: Span::new(span.start, header_end),
@@ -316,7 +329,10 @@ impl<'t> Lowerer<'t> {
                 span: self.sp(&first),
                 port: port_v,
             },
-            Rule::quoted => RemoteTarget::Name(Spanned::new(unquote(first.as_str()).to_string(), self.sp(&first))),
+            Rule::quoted => RemoteTarget::Name(Spanned::new(
+                unquote(first.as_str()).to_string(),
+                self.sp(&first),
+            )),
             Rule::address => RemoteTarget::Address {
                 address: self.address(first),
                 port: port_v,
@@ -336,7 +352,11 @@ impl<'t> Lowerer<'t> {
             }
         }
         if body.close.is_none() {
-            self.unclosed("remote", Span::new(remote_span.start, remote_span.start + 6), remote_span);
+            self.unclosed(
+                "remote",
+                Span::new(remote_span.start, remote_span.start + 6),
+                remote_span,
+            );
         }
         body
     }
@@ -406,7 +426,11 @@ impl<'t> Lowerer<'t> {
                 let v = it.next().expect("id value");
                 if v.as_rule() == Rule::quoted {
                     let value = Spanned::new(unquote(v.as_str()).to_string(), self.sp(&v));
-                    return SainfoId::Named { span, id_type, value };
+                    return SainfoId::Named {
+                        span,
+                        id_type,
+                        value,
+                    };
                 }
                 let address = self.address(v);
                 let mut port_v = None;
@@ -431,7 +455,9 @@ impl<'t> Lowerer<'t> {
 }
 
 fn unquote(s: &str) -> &str {
-    s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(s)
+    s.strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(s)
 }
 
 /// `[N]` → Some(N), `[any]` → None.

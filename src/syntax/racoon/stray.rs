@@ -40,7 +40,9 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
             }
             // Words and address literals (with `.`, `:`, `_`, `%`) are tokens.
             b if b.is_ascii_alphanumeric() || b == b'_' => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || b"_.:%".contains(&bytes[i])) {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || b"_.:%".contains(&bytes[i]))
+                {
                     i += 1;
                 }
             }
@@ -63,7 +65,10 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
 
 fn describe(file: FileId, text: &str, span: Span) -> Diagnostic {
     let s = &text[span.start..span.end];
-    let glued_number = text.as_bytes().get(span.end).is_some_and(|b| b.is_ascii_digit());
+    let glued_number = text
+        .as_bytes()
+        .get(span.end)
+        .is_some_and(|b| b.is_ascii_digit());
     let mut d = if s.starts_with("//") || s.starts_with("/*") || s.starts_with("*/") {
         Diagnostic::new(
             &rs::STRAY_CHARACTERS,

@@ -1,0 +1,222 @@
+//! The command line: exit codes, formats, explain, rules, file recognition.
+
+mod common;
+use assert_cmd::Command;
+use common::*;
+use predicates::prelude::*;
+
+fn cmd() -> Command {
+    let mut c = Command::cargo_bin("ipseclint").unwrap();
+    c.current_dir(project());
+    c
+}
+
+#[test]
+fn clean_gateway_exits_0() {
+    cmd()
+        .arg("corpus/example/east")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 errors"));
+}
+
+#[test]
+fn errors_exit_1_and_fail_on_controls_it() {
+    cmd().arg("corpus/example/broken").assert().code(1);
+    cmd()
+        .args(["--fail-on", "never", "corpus/example/broken"])
+        .assert()
+        .code(0);
+    // A warning-only file fails only with --fail-on warning.
+    cmd().arg("corpus/rules/IPS2101/bad").assert().code(0);
+    cmd()
+        .args(["--fail-on", "warning", "corpus/rules/IPS2101/bad"])
+        .assert()
+        .code(1);
+    cmd()
+        .args(["--fail-on", "info", "corpus/rules/IPS2103/bad"])
+        .assert()
+        .code(1);
+    cmd()
+        .args(["--fail-on", "warning", "corpus/rules/IPS2103/bad"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn unreadable_path_exits_2_and_json_still_goes_to_stdout() {
+    let out = cmd()
+        .args([
+            "--format",
+            "json",
+            "corpus/example/east",
+            "does/not/exist.conf",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does/not/exist.conf"))
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["summary"]["files"], 2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    cmd().assert().code(2);
+    cmd().args(["--format", "yaml", "corpus"]).assert().code(2);
+    cmd().args(["explain", "IPS0000"]).assert().code(2);
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let out = cmd()
+        .args(["--format", "json", "corpus/example/broken"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    for key in [
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "related",
+        "help",
+    ] {
+        assert!(d.get(key).is_some(), "missing {key}");
+    }
+    let s = &v["summary"];
+    assert!(s["errors"].as_u64().unwrap() >= 5);
+    // Sorted by file, then line, then column.
+    let keys: Vec<(String, u64, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert!(keys[0].0.starts_with("corpus/example/broken/"));
+}
+
+#[test]
+fn explain_prints_the_doc() {
+    cmd().args(["explain", "IPS2015"]).assert().code(0).stdout(
+        predicate::str::contains("Why it matters")
+            .and(predicate::str::contains("Bad:"))
+            .and(predicate::str::contains("Good:")),
+    );
+    cmd()
+        .args(["explain", "ips1003"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("missing-semicolon"));
+}
+
+#[test]
+fn rules_lists_every_code() {
+    let out = cmd().arg("rules").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for r in ipseclint::rules::all() {
+        assert!(text.contains(r.code), "{}", r.code);
+    }
+}
+
+#[test]
+fn strongswan_ipsec_conf_gets_an_info_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ipsec.conf");
+    std::fs::write(
+        &f,
+        "config setup\n\nconn office\n    left=%defaultroute\n    right=192.0.2.1\n",
+    )
+    .unwrap();
+    let out = cmd()
+        .args(["--format", "json"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "IPS9001");
+    assert!(v["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("strongSwan"));
+}
+
+#[test]
+fn racoon_conf_recognised_by_content_and_non_utf8_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("gateway.cfg");
+    std::fs::write(
+        &f,
+        b"# caf\xe9\nremote anonymous {\n exchange_mode main;\n}\n",
+    )
+    .unwrap();
+    let out = cmd()
+        .args(["--format", "json"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"IPS9002"), "{codes:?}");
+    assert!(codes.contains(&"IPS2014"), "{codes:?}");
+}
+
+#[test]
+fn target_release_changes_kernel_algorithm_severity() {
+    let out = cmd()
+        .args([
+            "--format",
+            "json",
+            "--target",
+            "freebsd-12",
+            "corpus/rules/IPS2015/bad",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "IPS2015");
+    assert_eq!(v["diagnostics"][0]["severity"], "warning");
+    let out = cmd()
+        .args(["--format", "json", "corpus/rules/IPS2015/bad"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["severity"], "error");
+}
+
+#[test]
+fn human_output_has_no_colour_when_piped() {
+    cmd().arg("corpus/example/broken").assert().stdout(
+        predicate::str::contains("\u{1b}[")
+            .not()
+            .and(predicate::str::contains("IPS1003")),
+    );
+}

@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use ipseclint::diagnostic::Severity;
+use ipseclint::engine::{lint, Input, LintOptions, Report, Target};
+use ipseclint::source::DiskFs;
+use std::path::{Path, PathBuf};
+
+pub fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` next to the checkout, if present.
+pub fn shared() -> Option<PathBuf> {
+    let p = project().join("../shared");
+    p.is_dir().then_some(p)
+}
+
+pub fn check_paths(paths: &[PathBuf], target: Target) -> Report {
+    let inputs: Vec<Input> = paths.iter().map(|p| Input { path: p.clone() }).collect();
+    lint(&inputs, &DiskFs, &LintOptions { target })
+}
+
+pub fn check(path: &Path) -> Report {
+    check_paths(&[path.to_path_buf()], Target::default())
+}
+
+/// (code, severity, line) of every finding.
+pub fn findings(r: &Report) -> Vec<(&'static str, Severity, usize)> {
+    r.diagnostics
+        .iter()
+        .map(|d| {
+            let (line, _) = r.db.get(d.location.file).line_col(d.location.span.start);
+            (d.rule.code, d.severity, line)
+        })
+        .collect()
+}
+
+/// Relative path with forward slashes (stable in snapshots).
+pub fn rel(p: &Path) -> String {
+    p.strip_prefix(project())
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}

@@ -1,0 +1,94 @@
+//! Our own corpus: every rule has a broken example that triggers it and a
+//! fixed one where it stays silent; the JSON of each is snapshot-tested.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+
+fn rule_dirs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(project().join("corpus/rules"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_rule_has_fixtures() {
+    let dirs: Vec<String> = rule_dirs()
+        .iter()
+        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for r in ipseclint::rules::all() {
+        // File-level rules are exercised in tests/cli.rs.
+        if r.code.starts_with("IPS9") {
+            continue;
+        }
+        assert!(
+            dirs.contains(&r.code.to_string()),
+            "no corpus/rules/{} fixtures",
+            r.code
+        );
+    }
+}
+
+#[test]
+fn bad_fixtures_trigger_their_rule_and_good_ones_stay_silent() {
+    for dir in rule_dirs() {
+        let code = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let bad = check(&dir.join("bad"));
+        assert!(bad.db.files().len() == 1, "{code}: bad/ must hold one file");
+        assert!(
+            bad.diagnostics.iter().any(|d| d.rule.code == code),
+            "{code}: bad example does not trigger it: {:?}",
+            findings(&bad)
+        );
+        let good = check(&dir.join("good"));
+        assert!(
+            good.db.files().len() == 1,
+            "{code}: good/ must hold one file"
+        );
+        assert!(
+            good.diagnostics.is_empty(),
+            "{code}: good example is not clean: {:?}",
+            findings(&good)
+        );
+    }
+}
+
+#[test]
+fn rule_fixture_json_snapshots() {
+    for dir in rule_dirs() {
+        let code = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+            .current_dir(project())
+            .args(["--format", "json", &format!("corpus/rules/{code}/bad")])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        insta::assert_json_snapshot!(format!("rule_{code}"), json);
+    }
+}
+
+#[test]
+fn example_gateways_json_snapshots() {
+    for name in ["east", "west", "broken"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+            .current_dir(project())
+            .args(["--format", "json", &format!("corpus/example/{name}")])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        insta::assert_json_snapshot!(format!("example_{name}"), json);
+    }
+}
+
+#[test]
+fn clean_examples_are_clean() {
+    for name in ["east", "west"] {
+        let r = check(&project().join("corpus/example").join(name));
+        assert_eq!(r.db.files().len(), 2);
+        assert!(r.diagnostics.is_empty(), "{name}: {:?}", findings(&r));
+    }
+}

@@ -1,0 +1,54 @@
+//! Parsing never panics: arbitrary bytes, and mutations of valid files.
+
+use ipseclint::source::FileId;
+use proptest::prelude::*;
+
+const VALID: &str = include_str!("../corpus/example/east/racoon.conf");
+
+fn lint_text(text: &str) {
+    let parsed = ipseclint::syntax::racoon::parse(FileId(0), text);
+    let model = ipseclint::model::racoon::build(&parsed.conf);
+    let cx = ipseclint::rules::racoon::RacoonCtx {
+        file: FileId(0),
+        text,
+        conf: &parsed.conf,
+        model: &model,
+        target: Default::default(),
+    };
+    let _ = ipseclint::rules::racoon::check(&cx);
+    for d in parsed.diagnostics {
+        assert!(d.location.span.start <= text.len() && d.location.span.end <= text.len());
+    }
+    let psk = ipseclint::syntax::psk::parse(text);
+    let _ = ipseclint::rules::psk::check(&ipseclint::rules::psk::PskCtx {
+        file: FileId(0),
+        psk: &psk,
+    });
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        lint_text(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn token_soup_never_panics(words in proptest::collection::vec(
+        prop::sample::select(vec!["remote", "sainfo", "{", "}", ";", "anonymous", "address", "10.0.0.1/24", "any",
+            "proposal", "exchange_mode", "main", "lifetime", "time", "8", "hour", "\"x\"", "inherit", "#", "\n",
+            "//", "aes256", "dh_group", "pfs_group", "0", "[500]", "encryption_algorithm", ",", "on", "yes"]), 0..80)) {
+        lint_text(&words.join(" "));
+    }
+
+    #[test]
+    fn mutated_valid_files_never_panic(pos in 0usize..VALID.len(), len in 0usize..40, insert in ".{0,12}") {
+        let mut s = VALID.to_string();
+        let start = (0..=pos).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0);
+        let mut end = (start + len).min(s.len());
+        while !s.is_char_boundary(end) { end += 1; }
+        s.replace_range(start..end, &insert);
+        lint_text(&s);
+    }
+}

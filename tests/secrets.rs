@@ -1,0 +1,105 @@
+//! No pre-shared key ever appears in any output format.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+
+fn psk_files(root: &std::path::Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.file_name().to_string_lossy().contains("psk"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// Every key of every psk file (as racoon reads it, and trimmed).
+fn keys(files: &[PathBuf]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in files {
+        let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
+        let psk = ipseclint::syntax::psk::parse(&text);
+        for e in psk.entries() {
+            let k = e.key.expose().trim().to_string();
+            // Very short keys ("a") would match unrelated text; the rest must never appear.
+            if k.len() >= 6 {
+                out.push(k);
+            }
+        }
+        // Keys on indented lines too: the text after the identifier.
+        for line in text.lines().filter(|l| l.starts_with([' ', '\t'])) {
+            if let Some((_, k)) = line.trim().split_once([' ', '\t']) {
+                let k = k.trim();
+                if k.len() >= 6 {
+                    out.push(k.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn run(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+        .current_dir(project())
+        .args(args)
+        .output()
+        .unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn no_key_appears_in_any_output_format() {
+    let mut roots = vec![project().join("corpus")];
+    if let Some(s) = shared() {
+        roots.push(s.join("conformance/wild/psk"));
+        roots.push(s.join("conformance/racoon-samples"));
+    } else {
+        println!("note: ../shared is absent; checking our corpus only");
+    }
+    let mut files = Vec::new();
+    for r in &roots {
+        files.extend(psk_files(r));
+    }
+    let keys = keys(&files);
+    assert!(keys.len() >= 10, "too few keys found: {}", keys.len());
+    for f in &files {
+        let p = f.to_string_lossy().into_owned();
+        for format in ["human", "json"] {
+            let out = run(&["--format", format, &p]);
+            for k in &keys {
+                assert!(
+                    !out.contains(k.as_str()),
+                    "a key from psk files appears in --format {format} output for {p}"
+                );
+            }
+        }
+    }
+    // Whole directories as well (psk.txt next to racoon.conf).
+    for format in ["human", "json"] {
+        let out = run(&["--format", format, "corpus"]);
+        for k in &keys {
+            assert!(
+                !out.contains(k.as_str()),
+                "a key appears in --format {format} output for corpus/"
+            );
+        }
+    }
+}
+
+#[test]
+fn debug_output_of_a_parsed_psk_hides_keys() {
+    let psk = ipseclint::syntax::psk::parse("192.0.2.1\tTopSecretValue123456\n");
+    let dbg = format!("{psk:?}");
+    assert!(!dbg.contains("TopSecretValue123456"));
+    let report = check(&project().join("corpus/example/east"));
+    let dbg = format!("{report:?}");
+    let text = std::fs::read_to_string(project().join("corpus/example/east/psk.txt")).unwrap();
+    for e in ipseclint::syntax::psk::parse(&text).entries() {
+        assert!(!dbg.contains(e.key.expose()));
+    }
+}
