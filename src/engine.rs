@@ -228,6 +228,12 @@ fn lint_file(
     match kind {
         FileKind::RacoonConf => {
             let parsed = syntax::racoon::parse(id, &text);
+            let skipped: Vec<Span> = parsed
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == diagnostic::Severity::Error)
+                .map(|d| d.location.span)
+                .collect();
             report.diagnostics.extend(parsed.diagnostics);
             let m = model::racoon::build(&parsed.conf);
             let cx = rules::racoon::RacoonCtx {
@@ -236,6 +242,7 @@ fn lint_file(
                 conf: &parsed.conf,
                 model: &m,
                 target: opts.target,
+                skipped: &skipped,
             };
             report.diagnostics.extend(rules::racoon::check(&cx));
         }

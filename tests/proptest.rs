@@ -14,6 +14,7 @@ fn lint_text(text: &str) {
         conf: &parsed.conf,
         model: &model,
         target: Default::default(),
+        skipped: &[],
     };
     let _ = ipseclint::rules::racoon::check(&cx);
     for d in parsed.diagnostics {

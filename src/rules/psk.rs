@@ -4,6 +4,7 @@ use super::RuleMeta;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, Span};
 use crate::syntax::psk::{PskEntry, PskFile, PskLine};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub struct PskCtx<'a> {
@@ -124,10 +125,10 @@ rule!(DUPLICATE_IDENTIFIER, "IPS2503", "duplicate-psk-identifier", Warning,
     log: None);
 
 fn duplicate_identifier(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
-    let entries: Vec<&PskEntry> = cx.psk.entries().collect();
-    for (i, e) in entries.iter().enumerate() {
-        if let Some(first) = entries[..i].iter().find(|f| f.ident == e.ident) {
-            out.push(
+    let mut first: HashMap<&str, &PskEntry> = HashMap::new();
+    for e in cx.psk.entries() {
+        match first.get(e.ident.as_str()) {
+            Some(f) => out.push(
                 Diagnostic::new(
                     &DUPLICATE_IDENTIFIER,
                     cx.file,
@@ -137,8 +138,11 @@ fn duplicate_identifier(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
                         e.ident
                     ),
                 )
-                .with_related(cx.file, first.ident_span, "racoon uses this line"),
-            );
+                .with_related(cx.file, f.ident_span, "racoon uses this line"),
+            ),
+            None => {
+                first.insert(&e.ident, e);
+            }
         }
     }
 }

@@ -6,8 +6,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::Target;
 use crate::model::algorithms::{self, AlgClass, DhGroup};
 use crate::model::racoon::{AlgRef, RacoonModel, Remote, RemoteSelector, Sainfo};
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::syntax::racoon::{RacoonConf, RemoteTarget, SainfoId, Setting, TopItem, Value};
+use std::collections::hash_map::{Entry, HashMap};
 
 /// What a racoon.conf check sees.
 pub struct RacoonCtx<'a> {
@@ -16,6 +17,17 @@ pub struct RacoonCtx<'a> {
     pub conf: &'a RacoonConf,
     pub model: &'a RacoonModel,
     pub target: Target,
+    /// Where the parser skipped text: blocks containing one are not reported
+    /// as incomplete (the skipped statement may be the "missing" one).
+    pub skipped: &'a [Span],
+}
+
+impl RacoonCtx<'_> {
+    fn had_syntax_error(&self, block: Span) -> bool {
+        self.skipped
+            .iter()
+            .any(|s| s.start >= block.start && s.start <= block.end)
+    }
 }
 
 type Check = fn(&RacoonCtx, &mut Vec<Diagnostic>);
@@ -131,7 +143,7 @@ rule!(MISSING_EXCHANGE_MODE, "IPS2001", "missing-exchange-mode", Error,
 
 fn missing_exchange_mode(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (_, r) in remotes_with_body(cx) {
-        if r.exchange_modes.is_empty() {
+        if r.exchange_modes.is_empty() && !cx.had_syntax_error(r.span) {
             out.push(
                 Diagnostic::new(
                     &MISSING_EXCHANGE_MODE,
@@ -171,7 +183,7 @@ fn incomplete_proposal(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
             if p.dh_group.is_none() {
                 missing.push("dh_group");
             }
-            if !missing.is_empty() {
+            if !missing.is_empty() && !cx.had_syntax_error(p.span) {
                 let mut d = Diagnostic::new(
                     &INCOMPLETE_PROPOSAL,
                     cx.file,
@@ -470,11 +482,11 @@ rule!(DUPLICATE_NAMED_REMOTE, "IPS2010", "duplicate-named-remote", Error,
     log: Some("Named remoteconf \"office\" already exists."));
 
 fn duplicate_named_remote(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    let rs = &cx.model.remotes;
-    for (i, r) in rs.iter().enumerate() {
+    let mut seen: HashMap<&str, &Remote> = HashMap::new();
+    for r in &cx.model.remotes {
         if let RemoteSelector::Name(n) = &r.selector {
-            if let Some(first) = rs[..i].iter().find(|e| e.selector == r.selector) {
-                out.push(
+            match seen.get(n.as_str()) {
+                Some(first) => out.push(
                     Diagnostic::new(
                         &DUPLICATE_NAMED_REMOTE,
                         cx.file,
@@ -486,7 +498,10 @@ fn duplicate_named_remote(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                         first.selector_span,
                         "first defined here",
                     ),
-                );
+                ),
+                None => {
+                    seen.insert(n, r);
+                }
             }
         }
     }
@@ -527,25 +542,21 @@ rule!(DUPLICATE_SAINFO, "IPS2011", "duplicate-sainfo", Error,
     log: Some("duplicated sainfo: loc='10.1.0.0/24', rmt='10.2.0.0/24', peer='ANY', id=0"));
 
 fn duplicate_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    let ss = &cx.model.sainfos;
-    for (i, s) in ss.iter().enumerate() {
-        if s.is_anonymous() {
-            continue;
-        }
-        let key = sainfo_key(s, cx.text);
-        if let Some(first) = ss[..i]
-            .iter()
-            .find(|e| !e.is_anonymous() && sainfo_key(e, cx.text) == key)
-        {
-            out.push(
+    let mut seen: HashMap<String, &Sainfo> = HashMap::new();
+    for s in cx.model.sainfos.iter().filter(|s| !s.is_anonymous()) {
+        match seen.entry(sainfo_key(s, cx.text)) {
+            Entry::Occupied(first) => out.push(
                 Diagnostic::new(
                     &DUPLICATE_SAINFO,
                     cx.file,
                     s.header,
                     "this sainfo repeats the ids of an earlier one",
                 )
-                .with_related(cx.file, first.header, "first defined here"),
-            );
+                .with_related(cx.file, first.get().header, "first defined here"),
+            ),
+            Entry::Vacant(v) => {
+                v.insert(s);
+            }
         }
     }
 }
@@ -648,7 +659,7 @@ rule!(REMOTE_WITHOUT_PROPOSAL, "IPS2014", "remote-without-proposal", Error,
 
 fn remote_without_proposal(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (ast, r) in remotes_with_body(cx) {
-        if ast.body.is_some() && r.proposals.is_empty() {
+        if ast.body.is_some() && r.proposals.is_empty() && !cx.had_syntax_error(r.span) {
             out.push(Diagnostic::new(
                 &REMOTE_WITHOUT_PROPOSAL,
                 cx.file,
@@ -792,31 +803,35 @@ rule!(AMBIGUOUS_REMOTE, "IPS2101", "ambiguous-remote", Warning,
     log: Some("multiple non-exact configurations found."));
 
 fn ambiguous_remote(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    let rs = &cx.model.remotes;
-    for (i, r) in rs.iter().enumerate() {
+    let mut seen: HashMap<Option<std::net::IpAddr>, &Remote> = HashMap::new();
+    for r in &cx.model.remotes {
+        // A named remote without an address is a template for `inherit`.
         if matches!(r.selector, RemoteSelector::Name(_)) && r.remote_address.is_none() {
             continue;
         }
-        let same = |e: &Remote| {
-            !matches!(e.selector, RemoteSelector::Name(_)) || e.remote_address.is_some()
-        };
-        if let Some(first) = rs[..i]
-            .iter()
-            .find(|e| same(e) && e.address() == r.address())
-        {
-            let what = match r.address() {
-                Some(a) => format!("another remote for {a} is defined earlier"),
-                None => "another `remote anonymous` is defined earlier".to_string(),
-            };
-            out.push(
-                Diagnostic::new(
-                    &AMBIGUOUS_REMOTE,
-                    cx.file,
-                    r.selector_span,
-                    format!("{what}: racoon cannot choose between them at runtime"),
-                )
-                .with_related(cx.file, first.selector_span, "the other remote"),
-            );
+        match seen.entry(r.address()) {
+            Entry::Occupied(first) => {
+                let what = match r.address() {
+                    Some(a) => format!("another remote for {a} is defined earlier"),
+                    None => "another `remote anonymous` is defined earlier".to_string(),
+                };
+                out.push(
+                    Diagnostic::new(
+                        &AMBIGUOUS_REMOTE,
+                        cx.file,
+                        r.selector_span,
+                        format!("{what}: racoon cannot choose between them at runtime"),
+                    )
+                    .with_related(
+                        cx.file,
+                        first.get().selector_span,
+                        "the other remote",
+                    ),
+                );
+            }
+            Entry::Vacant(v) => {
+                v.insert(r);
+            }
         }
     }
 }

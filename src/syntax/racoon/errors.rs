@@ -319,6 +319,10 @@ fn join_expected(rules: &[Rule]) -> String {
     }
 }
 
+fn is_algorithm_name(tok: &str) -> bool {
+    RacoonParser::parse(Rule::alg_name, tok).is_ok_and(|p| p.as_str() == tok)
+}
+
 fn looks_like_hostname(tok: &str) -> bool {
     tok.contains('.')
         && tok.chars().any(|c| c.is_ascii_alphabetic())
@@ -489,8 +493,12 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         );
     } else if positives.contains(&Rule::quoted) && !ftok.starts_with('"') {
         help = Some("names, paths and fqdn/user_fqdn values must be quoted");
-    } else if ftok.contains('-') && positives.contains(&Rule::alg_name) {
-        help = Some("setkey names such as `aes-cbc` are not racoon names: write `aes`");
+    } else if ftok.starts_with('-') || (ftok.contains('-') && positives.contains(&Rule::alg_name)) {
+        help = Some("setkey names such as `aes-cbc` or `hmac-sha1` are not racoon names: write `aes`, `hmac_sha1`");
+    } else if positives.contains(&Rule::semi) && is_algorithm_name(ftok) {
+        help = Some("separate the algorithms of a list with `,`");
+    } else if ftok.starts_with('/') && positives.contains(&Rule::k_inherit) {
+        help = Some("a remote is for one peer address, not a network: write the peer's address");
     }
     if ftok.is_empty() {
         msg = format!("expected {expected}");
