@@ -79,7 +79,25 @@ fn no_key_appears_in_any_output_format() {
             }
         }
     }
-    // Whole directories as well (psk.txt next to racoon.conf).
+    // Every corpus file, not only psk files, and whole directories (psk.txt next to racoon.conf).
+    let corpus_files: Vec<PathBuf> = walkdir::WalkDir::new(project().join("corpus"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    for f in &corpus_files {
+        let p = f.to_string_lossy().into_owned();
+        for format in ["human", "json"] {
+            let out = run(&["--format", format, &p]);
+            for k in &keys {
+                assert!(
+                    !out.contains(k.as_str()),
+                    "a key appears in --format {format} output for {p}"
+                );
+            }
+        }
+    }
     for format in ["human", "json"] {
         let out = run(&["--format", format, "corpus"]);
         for k in &keys {

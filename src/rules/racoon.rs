@@ -262,6 +262,13 @@ rule!(ALGORITHM_CLASS, "IPS2005", "algorithm-class-mismatch", Error,
     log: Some("algorithm mismatched 1"));
 
 fn class_check(cx: &RacoonCtx, a: &AlgRef, class: AlgClass, out: &mut Vec<Diagnostic>) {
+    if class == AlgClass::Phase1Cipher && matches!(a.name.as_str(), "idea" | "rc5") {
+        out.push(
+            Diagnostic::new(&ALGORITHM_CLASS, cx.file, a.name_span, format!("`{}` is not supported by racoon as the FreeBSD port builds it (RC5 and IDEA options are off)", a.name))
+                .with_help("use `aes`"),
+        );
+        return;
+    }
     if !algorithms::in_class(&a.name, class) {
         let hint = match class {
             AlgClass::Phase1Hash if a.name.starts_with("hmac_") => {
