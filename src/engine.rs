@@ -100,20 +100,45 @@ pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
     if name.contains("psk") {
         return Some(FileKind::PskTxt);
     }
+    let setkey_name = name.contains("setkey")
+        || name.starts_with("ipsec.conf")
+        || name.contains("ipsec-tools.conf");
     let text = text?;
-    let mut racoon_score = 0;
+    if is_strongswan(text) {
+        return None;
+    }
+    if setkey_name {
+        return Some(FileKind::Setkey);
+    }
+    let (mut racoon, mut setkey) = (0, 0);
     for line in text.lines().map(str::trim_start) {
         if line.starts_with('#') {
             continue;
         }
-        if line.starts_with("remote ")
-            || line.starts_with("sainfo ")
-            || line.starts_with("path pre_shared_key")
-        {
-            racoon_score += 1;
+        // `+`/`-`: leftovers of a pasted diff still mark a setkey file.
+        let first = line
+            .trim_start_matches(['+', '-'])
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .next()
+            .unwrap_or("");
+        match first {
+            "remote" | "sainfo" | "listen" | "padding" => racoon += 1,
+            "path" if line.contains("pre_shared_key") || line.contains("certificate") => {
+                racoon += 1
+            }
+            "spdadd" | "spdflush" | "spddelete" | "spddump" | "add" | "flush" | "deleteall" => {
+                setkey += 1
+            }
+            _ => {}
         }
     }
-    (racoon_score > 0).then_some(FileKind::RacoonConf)
+    if racoon > 0 && racoon >= setkey {
+        Some(FileKind::RacoonConf)
+    } else if setkey > 0 {
+        Some(FileKind::Setkey)
+    } else {
+        None
+    }
 }
 
 fn is_strongswan(text: &str) -> bool {
@@ -254,6 +279,17 @@ fn lint_file(
                 psk: &psk,
             };
             report.diagnostics.extend(rules::psk::check(&cx));
+        }
+        FileKind::Setkey => {
+            let parsed = syntax::setkey::parse(id, &text);
+            report.secrets.push((id, parsed.secrets.clone()));
+            report.diagnostics.extend(parsed.diagnostics);
+            let cx = rules::setkey::SetkeyCtx {
+                file: id,
+                setkey: &parsed.file,
+                target: opts.target,
+            };
+            report.diagnostics.extend(rules::setkey::check(&cx));
         }
         FileKind::Other => {}
     }

@@ -75,6 +75,8 @@ impl LineIndex {
 pub enum FileKind {
     RacoonConf,
     PskTxt,
+    /// setkey(8) input (`ipsec_file`, usually /etc/ipsec.conf).
+    Setkey,
     /// Recognised but not checked by this version (setkey, ipfw, ipf, rc.conf).
     Other,
 }

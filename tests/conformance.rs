@@ -95,7 +95,7 @@ fn compare(path: &Path, target: Target, verdict: &Verdict) -> Option<String> {
 }
 
 #[test]
-fn wild_racoon_files_match_the_real_parser() {
+fn wild_racoon_and_setkey_files_match_the_real_parsers() {
     let Some(shared) = shared() else {
         println!("SKIP: ../shared is absent; conformance files are not available");
         return;
@@ -242,4 +242,54 @@ fn every_wild_psk_file_parses() {
             f.display()
         );
     }
+}
+
+/// The setkey samples of racoon-samples/SOURCES.txt (verdicts of ipsec-tools
+/// `setkey -n` with the kernel algorithm set of the named release).
+#[test]
+fn setkey_samples_match_the_real_parser() {
+    let Some(shared) = shared() else {
+        println!("SKIP: ../shared is absent; conformance files are not available");
+        return;
+    };
+    let dir = shared.join("conformance/racoon-samples");
+    let sources = std::fs::read_to_string(dir.join("SOURCES.txt")).expect("SOURCES.txt");
+    // The verdict lines this table mirrors must still be there.
+    for needle in [
+        "setkey sample-policy01/02.cf  ACCEPT",
+        "REJECT line 157",
+        "REJECT line 53 with the FreeBSD-13 profile",
+    ] {
+        assert!(
+            sources.contains(needle),
+            "SOURCES.txt no longer says: {needle}"
+        );
+    }
+    let cases = [
+        (
+            "ipsec-tools-0.8.2/setkey/sample-policy01.cf",
+            Target::FreeBsd12,
+            Verdict::Accept,
+        ),
+        (
+            "ipsec-tools-0.8.2/setkey/sample-policy02.cf",
+            Target::FreeBsd12,
+            Verdict::Accept,
+        ),
+        (
+            "ipsec-tools-0.8.2/setkey/sample.cf",
+            Target::FreeBsd12,
+            Verdict::Reject(157),
+        ),
+        (
+            "freebsd-src/sample.cf",
+            Target::FreeBsd14,
+            Verdict::Reject(53),
+        ),
+    ];
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(f, t, v)| compare(&dir.join(f), *t, v))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -39,6 +39,30 @@ fn keys(files: &[PathBuf]) -> Vec<String> {
     out
 }
 
+/// Manual keys of setkey files: quoted strings and 0x tokens after -E/-A.
+fn setkey_keys(root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if !e.file_type().is_file() || !e.file_name().to_string_lossy().contains("ipsec") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for w in words.windows(3) {
+            if w[0] == "-E" || w[0] == "-A" {
+                let k = w[2].trim_end_matches(';').trim_matches('"');
+                if k.len() >= 6 {
+                    out.push(k.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 fn run(args: &[&str]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
         .current_dir(project())
@@ -65,8 +89,15 @@ fn no_key_appears_in_any_output_format() {
     for r in &roots {
         files.extend(psk_files(r));
     }
-    let keys = keys(&files);
+    let mut keys = keys(&files);
     assert!(keys.len() >= 10, "too few keys found: {}", keys.len());
+    let manual = setkey_keys(&project().join("corpus"));
+    assert!(
+        manual.len() >= 10,
+        "too few setkey keys found: {}",
+        manual.len()
+    );
+    keys.extend(manual);
     for f in &files {
         let p = f.to_string_lossy().into_owned();
         for format in ["human", "json"] {

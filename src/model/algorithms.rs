@@ -190,3 +190,79 @@ pub fn removed_in_13(name: &str) -> bool {
     ]
     .contains(&canonical(name))
 }
+
+/// Key sizes setkey/the kernel accept for a manual-key algorithm, in bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetkeyKey {
+    /// The algorithm takes no key.
+    None,
+    Exact(&'static [u64]),
+    Range(u64, u64),
+}
+
+impl SetkeyKey {
+    pub fn allows(self, bits: u64) -> bool {
+        match self {
+            SetkeyKey::None => bits == 0,
+            SetkeyKey::Exact(v) => v.contains(&bits),
+            SetkeyKey::Range(lo, hi) => (lo..=hi).contains(&bits),
+        }
+    }
+    pub fn describe(self) -> String {
+        match self {
+            SetkeyKey::None => "no key".into(),
+            SetkeyKey::Exact(v) => v
+                .iter()
+                .map(|b| format!("{b} bits ({} bytes)", b / 8))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            SetkeyKey::Range(lo, hi) => format!("{lo} to {hi} bits"),
+        }
+    }
+}
+
+/// setkey's `-E`/`-A` algorithm table (FreeBSD kernel key sizes).
+pub fn setkey_key(alg: &str) -> Option<SetkeyKey> {
+    use SetkeyKey::*;
+    Some(match alg {
+        "des-cbc" | "des-deriv" | "des-32iv" => Exact(&[64]),
+        "3des-cbc" => Exact(&[192]),
+        "null" | "simple" => None,
+        "blowfish-cbc" => Range(40, 448),
+        "cast128-cbc" => Range(40, 128),
+        "rijndael-cbc" | "aes-cbc" | "camellia-cbc" => Exact(&[128, 192, 256]),
+        "twofish-cbc" => Range(0, 256),
+        // Key plus a 32-bit nonce.
+        "aes-ctr" | "aes-gcm-16" => Exact(&[160, 224, 288]),
+        "hmac-md5" | "keyed-md5" | "aes-xcbc-mac" => Exact(&[128]),
+        "hmac-sha1" | "keyed-sha1" | "hmac-ripemd160" => Exact(&[160]),
+        "hmac-sha2-256" | "hmac-sha256" => Exact(&[256]),
+        "hmac-sha2-384" | "hmac-sha384" => Exact(&[384]),
+        "hmac-sha2-512" | "hmac-sha512" => Exact(&[512]),
+        "tcp-md5" => Range(8, 640),
+        _ => return Option::None,
+    })
+}
+
+/// Manual-key algorithms FreeBSD 13 removed (svn r360557).
+pub fn setkey_removed_in_13(alg: &str) -> bool {
+    matches!(
+        alg,
+        "des-cbc"
+            | "3des-cbc"
+            | "blowfish-cbc"
+            | "cast128-cbc"
+            | "des-deriv"
+            | "des-32iv"
+            | "camellia-cbc"
+            | "hmac-md5"
+            | "keyed-md5"
+            | "keyed-sha1"
+            | "hmac-ripemd160"
+    )
+}
+
+/// Manual-key algorithms no FreeBSD kernel offers.
+pub fn setkey_never_in_freebsd(alg: &str) -> bool {
+    alg == "twofish-cbc"
+}

@@ -4,3 +4,4 @@
 
 pub mod algorithms;
 pub mod racoon;
+pub mod rcconf_catalogue;

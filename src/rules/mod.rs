@@ -8,6 +8,7 @@
 //! | IPS1xxx  | syntax (what the real parser rejects or skips) |
 //! | IPS2xxx  | racoon.conf semantics (IPS20xx: racoon refuses the config; IPS21xx: warnings it does not give) |
 //! | IPS25xx  | psk.txt                                      |
+//! | IPS30xx  | setkey files (ipsec.conf)                    |
 //! | IPS9xxx  | files and inputs                             |
 
 use crate::diagnostic::Severity;
@@ -15,6 +16,7 @@ use crate::diagnostic::Severity;
 pub mod files;
 pub mod psk;
 pub mod racoon;
+pub mod setkey;
 pub mod syntax;
 
 /// Everything known about a rule, in one place.
@@ -39,6 +41,7 @@ pub fn all() -> Vec<&'static RuleMeta> {
     v.extend_from_slice(syntax::RULES);
     v.extend_from_slice(racoon::RULES);
     v.extend_from_slice(psk::RULES);
+    v.extend_from_slice(setkey::RULES);
     v.extend_from_slice(files::RULES);
     v.sort_by_key(|r| r.code);
     v

@@ -85,7 +85,34 @@ pub const STRAY_CHARACTERS: RuleMeta = RuleMeta {
     log: None,
 };
 
+pub const SETKEY_SYNTAX: RuleMeta = RuleMeta {
+    code: "IPS1101",
+    name: "setkey-syntax-error",
+    severity: Severity::Error,
+    summary: "A setkey command that setkey's parser rejects.",
+    why: "setkey executes commands as it parses them and stops at the first syntax error: the\n\
+          policies after it are never installed, while the ones before it are.",
+    bad: "spdadd 10.1.0.0/24 10.2.0.0/24 any -P ipsec esp/tunnel/192.0.2.1-198.51.100.1/require;",
+    good:
+        "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/192.0.2.1-198.51.100.1/require;",
+    log: Some("line 1: syntax error at [ipsec]"),
+};
+
+pub const SETKEY_CRLF: RuleMeta = RuleMeta {
+    code: "IPS1102",
+    name: "setkey-crlf",
+    severity: Severity::Error,
+    summary: "A setkey file with CRLF (DOS) line ends.",
+    why: "setkey's lexer has no rule for a carriage return, so a file edited on Windows fails at\n\
+          its first line end and no policy is loaded.",
+    bad: "flush;\r\nspdflush;\r\n",
+    good: "flush;\nspdflush;\n",
+    log: Some("line 1: syntax error at [\r]"),
+};
+
 pub const RULES: &[&RuleMeta] = &[
+    &SETKEY_SYNTAX,
+    &SETKEY_CRLF,
     &SYNTAX_ERROR,
     &UNKNOWN_STATEMENT,
     &MISSING_SEMICOLON,

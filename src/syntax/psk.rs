@@ -15,6 +15,9 @@ struct PskParser;
 pub struct Secret(String);
 
 impl Secret {
+    pub(crate) fn new(value: String) -> Self {
+        Secret(value)
+    }
     /// The raw value, for comparisons only. Never put it in a message.
     pub fn expose(&self) -> &str {
         &self.0

@@ -4,7 +4,7 @@ use super::{RacoonParser, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::rules::syntax as rs;
 use crate::source::{FileId, Span};
-use pest::error::{ErrorVariant, InputLocation};
+use crate::syntax::{closest, join_expected, pest_failure, prev_token_end, token_at};
 use pest::Parser;
 
 /// The block a statement was found in.
@@ -212,54 +212,6 @@ fn first_word(s: &str) -> Option<(usize, &str)> {
     (len > 0).then(|| (start, &rest[..len]))
 }
 
-/// The token found at `pos` (for "found `x`" in messages).
-fn token_at(text: &str, pos: usize) -> Option<(Span, &str)> {
-    let rest = text.get(pos..)?;
-    let rest_trim = rest.trim_start();
-    let start = pos + (rest.len() - rest_trim.len());
-    let len = match rest_trim.chars().next()? {
-        '"' => rest_trim[1..]
-            .find('"')
-            .map(|i| i + 2)
-            .unwrap_or(rest_trim.len()),
-        c if !c.is_whitespace() && !";{}".contains(c) => rest_trim
-            .find(|c: char| c.is_whitespace() || ";{}".contains(c))
-            .unwrap_or(rest_trim.len()),
-        c => c.len_utf8(),
-    };
-    Some((Span::new(start, start + len), &rest_trim[..len]))
-}
-
-/// End of the last token before `pos` (skipping blanks and `#` comments).
-fn prev_token_end(text: &str, lo: usize, pos: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut end = lo;
-    let mut i = lo;
-    let mut in_comment = false;
-    let mut in_quote = false;
-    while i < pos.min(bytes.len()) {
-        let b = bytes[i];
-        if in_comment {
-            if b == b'\n' {
-                in_comment = false;
-            }
-        } else if in_quote {
-            if b == b'"' {
-                in_quote = false;
-                end = i + 1;
-            }
-        } else if b == b'#' {
-            in_comment = true;
-        } else if b == b'"' {
-            in_quote = true;
-        } else if !b.is_ascii_whitespace() {
-            end = i + 1;
-        }
-        i += 1;
-    }
-    end
-}
-
 fn describe(rule: Rule) -> &'static str {
     match rule {
         Rule::semi => "`;`",
@@ -301,21 +253,6 @@ fn describe(rule: Rule) -> &'static str {
         Rule::gss_enc => "`latin1` or `utf-16le`",
         Rule::EOI => "the end of the statement",
         _ => "",
-    }
-}
-
-fn join_expected(rules: &[Rule]) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for r in rules {
-        let d = describe(*r);
-        if !d.is_empty() && !names.contains(&d) {
-            names.push(d);
-        }
-    }
-    match names.len() {
-        0 => String::new(),
-        1 => names[0].to_string(),
-        n => format!("{} or {}", names[..n - 1].join(", "), names[n - 1]),
     }
 }
 
@@ -423,15 +360,9 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         }
         Err(e) => e,
     };
-    let pos = match err.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    } + span.start;
-    let positives = match &err.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        ErrorVariant::CustomError { .. } => Vec::new(),
-    };
-    let expected = join_expected(&positives);
+    let (pos, positives) = pest_failure(&err);
+    let pos = pos + span.start;
+    let expected = join_expected(positives.iter().map(|r| describe(*r)));
     let found = token_at(text, pos).filter(|(s, _)| s.end <= span.end.max(pos));
     let prev_end = prev_token_end(text, span.start, pos);
     let at_chunk_end = text[pos.min(span.end)..span.end].trim().is_empty();
@@ -510,19 +441,10 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     vec![d]
 }
 
-/// The closest keyword, if it is close enough to be a typo.
-pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let (best, dist) = candidates
-        .iter()
-        .map(|c| (*c, strsim::damerau_levenshtein(word, c)))
-        .min_by_key(|(_, d)| *d)?;
-    let limit = (word.len().max(best.len()) / 3).max(1);
-    (dist <= limit).then_some(best)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::closest;
 
     #[test]
     fn closest_suggests_typos_only() {

@@ -44,10 +44,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         }
         // The recovery rules accept any input; this is a safety net only.
         Err(e) => {
-            let pos = match e.location {
-                pest::error::InputLocation::Pos(p) => p,
-                pest::error::InputLocation::Span((s, _)) => s,
-            };
+            let (pos, _) = crate::syntax::pest_failure(&e);
             lw.diags.push(Diagnostic::new(
                 &rs::SYNTAX_ERROR,
                 file,

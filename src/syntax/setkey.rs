@@ -1,0 +1,775 @@
+//! setkey(8) files: pest grammar (`grammar/setkey.pest`), typed tree and
+//! per-command recovery. Manual keys are [`Secret`]s.
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::syntax as rs;
+use crate::source::{FileId, Span};
+use crate::syntax::psk::Secret;
+use crate::syntax::{join_expected, pest_failure, prev_token_end, span_of, token_at, Spanned};
+use pest::iterators::Pair;
+use pest::Parser;
+use std::net::IpAddr;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/setkey.pest"]
+struct SetkeyParser;
+
+/// A host as written, with its address when it is a numeric literal.
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub text: Spanned<String>,
+    pub ip: Option<IpAddr>,
+    pub port: Option<Spanned<String>>,
+}
+
+/// A policy selector: address[/prefix][[port]].
+#[derive(Clone, Debug)]
+pub struct Selector {
+    pub span: Span,
+    pub host: Host,
+    pub prefix: Option<Spanned<u32>>,
+}
+
+impl Selector {
+    /// Prefix length, defaulting to a host route.
+    pub fn prefix_len(&self) -> Option<u32> {
+        let ip = self.host.ip?;
+        Some(
+            self.prefix
+                .as_ref()
+                .map_or(if ip.is_ipv4() { 32 } else { 128 }, |p| p.value),
+        )
+    }
+    /// The network, when numeric: `10.1.0.0/24`.
+    pub fn net(&self) -> Option<ipnet::IpNet> {
+        ipnet::IpNet::new(self.host.ip?, self.prefix_len()? as u8).ok()
+    }
+    /// The port as written: `None` for none/`any`.
+    pub fn port(&self) -> Option<&str> {
+        self.host
+            .port
+            .as_ref()
+            .map(|p| p.value.as_str())
+            .filter(|p| *p != "any")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    In,
+    Out,
+    /// Linux only.
+    Fwd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Level {
+    Default,
+    Use,
+    Require,
+    Unique(Option<u32>),
+}
+
+/// One `protocol/mode/src-dst/level` rule of an ipsec policy.
+#[derive(Clone, Debug)]
+pub struct IpsecRule {
+    pub span: Span,
+    pub protocol: Spanned<String>,
+    pub mode: Spanned<String>,
+    pub endpoints: Option<(Host, Host)>,
+    pub endpoints_span: Option<Span>,
+    pub level: Option<Spanned<Level>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub span: Span,
+    pub direction: Spanned<Direction>,
+    /// Linux priority (`prio N`), unsupported by FreeBSD.
+    pub priority: Option<Span>,
+    /// discard, none, entrust, bypass or ipsec; `None` for `spddelete ... -P out`.
+    pub action: Option<Spanned<String>>,
+    pub rules: Vec<IpsecRule>,
+}
+
+/// `spdadd`, `spdupdate`, `spddelete`.
+#[derive(Clone, Debug)]
+pub struct PolicyCommand {
+    pub src: Option<Selector>,
+    pub dst: Option<Selector>,
+    pub upper: Option<Spanned<String>>,
+    pub tag: Option<Spanned<String>>,
+    pub policy: Policy,
+}
+
+/// An algorithm with its key.
+#[derive(Clone, Debug)]
+pub struct AlgKey {
+    pub name: Spanned<String>,
+    pub key: Option<Key>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub span: Span,
+    /// Key size in bits as setkey computes it (hex: digits × 4, padded to bytes).
+    pub bits: u64,
+    pub value: Secret,
+}
+
+/// `add`, `get`, `delete`.
+#[derive(Clone, Debug)]
+pub struct SaCommand {
+    pub src: Host,
+    pub dst: Host,
+    pub protocol: Spanned<String>,
+    pub spi: Spanned<u64>,
+    pub mode: Option<Spanned<String>>,
+    pub reqid: Option<Spanned<u64>>,
+    pub replay: Option<Spanned<u64>>,
+    pub encryption: Option<AlgKey>,
+    pub authentication: Option<AlgKey>,
+    pub compression: Option<Spanned<String>>,
+    /// ipsec-tools-only extensions (`-bh`, `-bs`, `-ctx`).
+    pub linux_extensions: Vec<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub enum CommandKind {
+    Add(SaCommand),
+    Get(SaCommand),
+    Delete(SaCommand),
+    DeleteAll,
+    Flush,
+    Dump,
+    SpdAdd(PolicyCommand),
+    SpdUpdate(PolicyCommand),
+    SpdDelete(PolicyCommand),
+    SpdFlush,
+    SpdDump,
+    Exit,
+}
+
+#[derive(Clone, Debug)]
+pub struct Command {
+    pub span: Span,
+    pub keyword: Spanned<String>,
+    pub family: Option<Span>,
+    pub kind: CommandKind,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SetkeyFile {
+    pub commands: Vec<Command>,
+}
+
+#[derive(Debug)]
+pub struct Parsed {
+    pub file: SetkeyFile,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Spans of manual keys (masked by renderers).
+    pub secrets: Vec<Span>,
+}
+
+/// Parse a setkey file. Never fails: a bad command becomes a diagnostic and
+/// parsing resumes after the next `;`.
+pub fn parse(file: FileId, text: &str) -> Parsed {
+    let mut diags = Vec::new();
+    // setkey's lexer has no rule for CR: a CRLF file fails at its first line
+    // end. Say so once, then read on as if the CRs were blanks.
+    let owned;
+    let text = if let Some(cr) = text.find('\r') {
+        diags.push(
+            Diagnostic::new(
+                &rs::SETKEY_CRLF,
+                file,
+                Span::new(cr, cr + 1),
+                "setkey rejects carriage returns: this file has CRLF line ends",
+            )
+            .with_help("convert the file to LF line ends (e.g. `tr -d '\\r'`)"),
+        );
+        owned = text.replace('\r', " ");
+        owned.as_str()
+    } else {
+        text
+    };
+    let mut out = SetkeyFile::default();
+    let mut secrets = Vec::new();
+    let pairs = match SetkeyParser::parse(Rule::file, text) {
+        Ok(mut p) => p.next().expect("file").into_inner(),
+        Err(e) => {
+            let (pos, _) = pest_failure(&e);
+            diags.push(Diagnostic::new(
+                &rs::SETKEY_SYNTAX,
+                file,
+                Span::new(pos, pos),
+                "setkey cannot parse this file",
+            ));
+            return Parsed {
+                file: out,
+                diagnostics: diags,
+                secrets,
+            };
+        }
+    };
+    for p in pairs {
+        match p.as_rule() {
+            Rule::EOI => {}
+            Rule::bad_command => {
+                let span = span_of(p.as_span(), 0);
+                // The command may hold keys: mask every string and hex token in it.
+                secrets.extend(key_like_tokens(text, span));
+                diags.push(explain(file, text, span));
+            }
+            _ => {
+                let c = command(p, &mut secrets);
+                out.commands.push(c);
+            }
+        }
+    }
+    Parsed {
+        file: out,
+        diagnostics: diags,
+        secrets,
+    }
+}
+
+/// Spans of quoted strings and 0x tokens in a region.
+fn key_like_tokens(text: &str, span: Span) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = span.start;
+    while i < span.end {
+        if bytes[i] == b'"' {
+            let end = text[i + 1..span.end]
+                .find('"')
+                .map_or(span.end, |j| i + 1 + j + 1);
+            out.push(Span::new(i, end));
+            i = end;
+        } else if bytes[i] == b'0' && matches!(bytes.get(i + 1), Some(b'x' | b'X')) {
+            let mut end = i + 2;
+            while end < span.end && bytes[end].is_ascii_hexdigit() {
+                end += 1;
+            }
+            out.push(Span::new(i, end));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn sp(p: &Pair<'_, Rule>) -> Span {
+    span_of(p.as_span(), 0)
+}
+
+fn spanned(p: &Pair<'_, Rule>) -> Spanned<String> {
+    Spanned::new(p.as_str().to_string(), sp(p))
+}
+
+fn number(p: &Pair<'_, Rule>) -> Spanned<u64> {
+    let t = p.as_str();
+    let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).unwrap_or(u64::MAX),
+        None => t.parse().unwrap_or(u64::MAX),
+    };
+    Spanned::new(v, sp(p))
+}
+
+fn ip_of(t: &str) -> Option<IpAddr> {
+    t.split('%').next().unwrap_or(t).parse().ok()
+}
+
+fn host(p: Pair<'_, Rule>) -> Host {
+    let mut text = None;
+    let mut port = None;
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::host | Rule::ep_addr => text = Some(spanned(&c)),
+            Rule::port => {
+                let s = sp(&c);
+                let inner = c.as_str().trim_start_matches('[').trim_end_matches(']');
+                port = Some(Spanned::new(inner.to_string(), s));
+            }
+            _ => {}
+        }
+    }
+    let text = text.unwrap_or_else(|| Spanned::new(String::new(), Span::default()));
+    let ip = ip_of(&text.value);
+    Host { text, ip, port }
+}
+
+fn selector(p: Pair<'_, Rule>) -> Selector {
+    let span = sp(&p);
+    let mut prefix = None;
+    let mut text = None;
+    let mut port = None;
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::host => text = Some(spanned(&c)),
+            Rule::prefix => {
+                prefix = Some(Spanned::new(
+                    c.as_str()[1..].parse().unwrap_or(u32::MAX),
+                    sp(&c),
+                ))
+            }
+            Rule::port => {
+                let inner = c.as_str().trim_start_matches('[').trim_end_matches(']');
+                port = Some(Spanned::new(inner.to_string(), sp(&c)));
+            }
+            _ => {}
+        }
+    }
+    let text = text.unwrap_or_else(|| Spanned::new(String::new(), span));
+    let ip = ip_of(&text.value);
+    Selector {
+        span,
+        host: Host { text, ip, port },
+        prefix,
+    }
+}
+
+fn key(p: Pair<'_, Rule>) -> Key {
+    let t = p.as_str();
+    let bits = if let Some(q) = t.strip_prefix('"') {
+        q.strip_suffix('"').unwrap_or(q).len() as u64 * 8
+    } else {
+        // 0x + digits; an odd digit count is padded with a 0 nibble.
+        let digits = t.len().saturating_sub(2) as u64;
+        digits.div_ceil(2) * 8
+    };
+    Key {
+        span: sp(&p),
+        bits,
+        value: Secret::new(t.to_string()),
+    }
+}
+
+fn alg_key(p: Pair<'_, Rule>, secrets: &mut Vec<Span>) -> AlgKey {
+    let mut it = p.into_inner();
+    let _flag = it.next();
+    let name = it
+        .next()
+        .map(|n| spanned(&n))
+        .unwrap_or_else(|| Spanned::new(String::new(), Span::default()));
+    let key = it.next().filter(|k| k.as_rule() == Rule::key).map(key);
+    if let Some(k) = &key {
+        secrets.push(k.span);
+    }
+    AlgKey { name, key }
+}
+
+fn sa_command(pairs: Vec<Pair<'_, Rule>>, secrets: &mut Vec<Span>) -> SaCommand {
+    let mut hosts = Vec::new();
+    let mut sa = SaCommand {
+        src: Host {
+            text: Spanned::new(String::new(), Span::default()),
+            ip: None,
+            port: None,
+        },
+        dst: Host {
+            text: Spanned::new(String::new(), Span::default()),
+            ip: None,
+            port: None,
+        },
+        protocol: Spanned::new(String::new(), Span::default()),
+        spi: Spanned::new(0, Span::default()),
+        mode: None,
+        reqid: None,
+        replay: None,
+        encryption: None,
+        authentication: None,
+        compression: None,
+        linux_extensions: Vec::new(),
+    };
+    for c in pairs {
+        match c.as_rule() {
+            Rule::sa_host => hosts.push(host(c)),
+            Rule::sa_proto => sa.protocol = spanned(&c),
+            Rule::spi => sa.spi = number(&c),
+            Rule::extension => {
+                let e = c.into_inner().next().expect("extension");
+                let rule = e.as_rule();
+                let espan = sp(&e);
+                let val = e.into_inner().nth(1);
+                match (rule, val) {
+                    (Rule::ext_mode, Some(v)) => sa.mode = Some(spanned(&v)),
+                    (Rule::ext_reqid, Some(v)) => sa.reqid = Some(number(&v)),
+                    (Rule::ext_replay, Some(v)) => sa.replay = Some(number(&v)),
+                    (Rule::ext_bytes | Rule::ext_ctx, _) => sa.linux_extensions.push(espan),
+                    _ => {}
+                }
+            }
+            Rule::algorithms => {
+                for a in c.into_inner() {
+                    match a.as_rule() {
+                        Rule::enc_alg => sa.encryption = Some(alg_key(a, secrets)),
+                        Rule::auth_alg => sa.authentication = Some(alg_key(a, secrets)),
+                        Rule::comp_alg => {
+                            sa.compression = a.into_inner().nth(1).map(|n| spanned(&n))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut hosts = hosts.into_iter();
+    if let Some(h) = hosts.next() {
+        sa.src = h;
+    }
+    if let Some(h) = hosts.next() {
+        sa.dst = h;
+    }
+    sa
+}
+
+fn level(t: &str) -> Level {
+    match t {
+        "use" => Level::Use,
+        "require" => Level::Require,
+        "default" => Level::Default,
+        u => Level::Unique(u.strip_prefix("unique:").and_then(|n| n.parse().ok())),
+    }
+}
+
+fn policy(p: Pair<'_, Rule>) -> Policy {
+    let span = sp(&p);
+    let mut pol = Policy {
+        span,
+        direction: Spanned::new(Direction::Out, span),
+        priority: None,
+        action: None,
+        rules: Vec::new(),
+    };
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::direction => {
+                let d = match c.as_str() {
+                    "in" => Direction::In,
+                    "out" => Direction::Out,
+                    _ => Direction::Fwd,
+                };
+                pol.direction = Spanned::new(d, sp(&c));
+            }
+            Rule::priority => pol.priority = Some(sp(&c)),
+            Rule::action => {
+                for a in c.into_inner() {
+                    match a.as_rule() {
+                        Rule::action_word | Rule::ipsec_kw => pol.action = Some(spanned(&a)),
+                        Rule::ipsec_rule => pol.rules.push(ipsec_rule(a)),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    pol
+}
+
+fn ipsec_rule(p: Pair<'_, Rule>) -> IpsecRule {
+    let span = sp(&p);
+    let mut r = IpsecRule {
+        span,
+        protocol: Spanned::new(String::new(), span),
+        mode: Spanned::new(String::new(), span),
+        endpoints: None,
+        endpoints_span: None,
+        level: None,
+    };
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::rule_proto => r.protocol = spanned(&c),
+            Rule::rule_mode => r.mode = spanned(&c),
+            Rule::endpoints => {
+                r.endpoints_span = Some(sp(&c));
+                let mut eps = c.into_inner().map(host);
+                if let (Some(a), Some(b)) = (eps.next(), eps.next()) {
+                    r.endpoints = Some((a, b));
+                }
+            }
+            Rule::level => r.level = Some(Spanned::new(level(c.as_str()), sp(&c))),
+            _ => {}
+        }
+    }
+    r
+}
+
+fn policy_command(pairs: Vec<Pair<'_, Rule>>) -> PolicyCommand {
+    let mut sels = Vec::new();
+    let mut upper = None;
+    let mut tag = None;
+    let mut pol = None;
+    for c in pairs {
+        match c.as_rule() {
+            Rule::selector => sels.push(selector(c)),
+            Rule::upperspec => upper = Some(spanned(&c)),
+            Rule::quoted => tag = Some(spanned(&c)),
+            Rule::policy => pol = Some(policy(c)),
+            _ => {}
+        }
+    }
+    let mut sels = sels.into_iter();
+    PolicyCommand {
+        src: sels.next(),
+        dst: sels.next(),
+        upper,
+        tag,
+        policy: pol.unwrap_or(Policy {
+            span: Span::default(),
+            direction: Spanned::new(Direction::Out, Span::default()),
+            priority: None,
+            action: None,
+            rules: Vec::new(),
+        }),
+    }
+}
+
+fn command(p: Pair<'_, Rule>, secrets: &mut Vec<Span>) -> Command {
+    let span = sp(&p);
+    let rule = p.as_rule();
+    let mut inner: Vec<Pair<'_, Rule>> = p.into_inner().collect();
+    let kw = inner.remove(0);
+    let keyword = spanned(&kw);
+    let family = inner
+        .iter()
+        .find(|c| c.as_rule() == Rule::family_opt)
+        .map(sp);
+    let kind = match rule {
+        Rule::add_cmd => CommandKind::Add(sa_command(inner, secrets)),
+        Rule::get_cmd => CommandKind::Get(sa_command(inner, secrets)),
+        Rule::delete_cmd => CommandKind::Delete(sa_command(inner, secrets)),
+        Rule::deleteall_cmd => CommandKind::DeleteAll,
+        Rule::flush_cmd => CommandKind::Flush,
+        Rule::dump_cmd => CommandKind::Dump,
+        Rule::spdadd_cmd => CommandKind::SpdAdd(policy_command(inner)),
+        Rule::spdupdate_cmd => CommandKind::SpdUpdate(policy_command(inner)),
+        Rule::spddelete_cmd => CommandKind::SpdDelete(policy_command(inner)),
+        Rule::spdflush_cmd => CommandKind::SpdFlush,
+        Rule::spddump_cmd => CommandKind::SpdDump,
+        _ => CommandKind::Exit,
+    };
+    Command {
+        span,
+        keyword,
+        family,
+        kind,
+    }
+}
+
+fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::semi => "`;`",
+        Rule::number => "a number",
+        Rule::spi => "an SPI (number or 0x hex)",
+        Rule::key => "a key (\"string\" or 0x hex)",
+        Rule::quoted => "a quoted string",
+        Rule::host | Rule::sa_host => "an address",
+        Rule::selector => "an address[/prefix][[port]]",
+        Rule::sa_proto => "a protocol (`esp`, `ah`, `ipcomp`, `tcp`)",
+        Rule::extension | Rule::algorithms => {
+            "an option (`-m`, `-r`, `-u`, `-f`, `-lh`, `-ls`) or an algorithm (`-E`, `-A`, `-C`)"
+        }
+        Rule::enc_alg | Rule::flag_E => "`-E`",
+        Rule::auth_alg | Rule::flag_A => "`-A`",
+        Rule::ealg => {
+            "an encryption algorithm (`aes-cbc`, `rijndael-cbc`, `aes-gcm-16`, `null`, ...)"
+        }
+        Rule::aalg => "an authentication algorithm (`hmac-sha2-256`, `hmac-sha1`, ...)",
+        Rule::calg => "a compression algorithm (`deflate`)",
+        Rule::sa_mode => "`transport`, `tunnel` or `any`",
+        Rule::pad_mode => "a padding mode",
+        Rule::upperspec | Rule::upper_name => {
+            "an upper-layer protocol (`any`, `tcp`, `udp`, a number)"
+        }
+        Rule::policy | Rule::flag_P => "`-P`",
+        Rule::direction => "a direction (`in` or `out`)",
+        Rule::action | Rule::action_word | Rule::ipsec_kw => "`discard`, `none` or `ipsec`",
+        Rule::ipsec_rule => "a rule `protocol/mode/src-dst/level`",
+        Rule::rule_proto => "`esp`, `ah` or `ipcomp`",
+        Rule::rule_mode => "`transport` or `tunnel`",
+        Rule::level => "a level (`default`, `use`, `require`, `unique[:N]`)",
+        Rule::k_add | Rule::k_spdadd | Rule::k_flush | Rule::k_spdflush | Rule::command_strict => {
+            "a command (`add`, `spdadd`, `flush`, ...)"
+        }
+        _ => "",
+    }
+}
+
+const COMMANDS: &[&str] = &[
+    "add",
+    "get",
+    "delete",
+    "deleteall",
+    "flush",
+    "dump",
+    "spdadd",
+    "spddelete",
+    "spdflush",
+    "spddump",
+];
+
+/// Explain why a command was skipped.
+fn explain(file: FileId, text: &str, span: Span) -> Diagnostic {
+    let frag = &text[span.start..span.end];
+    if frag.trim() == ";" {
+        return Diagnostic::new(
+            &rs::SETKEY_SYNTAX,
+            file,
+            span,
+            "a `;` with no command before it",
+        );
+    }
+    // The first word: a command keyword?
+    let lead = frag.len() - frag.trim_start().len();
+    let word: String = frag
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if word.is_empty() || !COMMANDS.contains(&word.as_str()) && word != "spdupdate" {
+        let at = span.start + lead;
+        let shown: String = frag
+            .trim_start()
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != ';')
+            .collect();
+        let mut d = Diagnostic::new(
+            &rs::SETKEY_SYNTAX,
+            file,
+            Span::new(at, at + shown.len().max(1)),
+            format!("`{shown}` is not a setkey command"),
+        );
+        if let Some(best) = crate::syntax::closest(&word, COMMANDS) {
+            d = d.with_help(format!("did you mean `{best}`?"));
+        } else if frag.trim_start().starts_with(['+', '-']) {
+            d = d.with_help(
+                "a leftover diff marker? setkey lines start with a command such as `spdadd`",
+            );
+        }
+        return d;
+    }
+    let err = match SetkeyParser::parse(Rule::command_strict, frag) {
+        Ok(_) => {
+            return Diagnostic::new(
+                &rs::SETKEY_SYNTAX,
+                file,
+                span,
+                "setkey does not accept this command",
+            )
+        }
+        Err(e) => e,
+    };
+    let (pos, positives) = pest_failure(&err);
+    let pos = pos + span.start;
+    let expected = join_expected(positives.iter().map(|r| describe(*r)));
+    let prev_end = prev_token_end(text, span.start, pos);
+    let at_end = text[pos.min(span.end)..span.end]
+        .trim()
+        .trim_end_matches(';')
+        .trim()
+        .is_empty();
+    let (fspan, ftok) = token_at(text, pos).unwrap_or((Span::new(pos, pos), ""));
+    let policy_text = &text[span.start..pos.min(span.end)];
+    if positives.contains(&Rule::semi)
+        && text[prev_end..pos.min(text.len())].contains('\n')
+        && !at_end
+    {
+        let at = Span::new(prev_end, prev_end);
+        return Diagnostic::new(
+            &rs::SETKEY_SYNTAX,
+            file,
+            at,
+            "missing `;` at the end of this command",
+        )
+        .with_help(
+            "setkey reports the next line; after `-P` it even reads the next lines into the policy",
+        );
+    }
+    if positives.contains(&Rule::direction) {
+        return Diagnostic::new(
+            &rs::SETKEY_SYNTAX,
+            file,
+            fspan,
+            "the policy has no direction: write `-P in` or `-P out`",
+        );
+    }
+    if ftok.starts_with('#') && policy_text.contains("-P") {
+        return Diagnostic::new(
+            &rs::SETKEY_SYNTAX,
+            file,
+            fspan,
+            "a `#` comment inside a policy breaks it: setkey reads everything after `-P` up to `;`",
+        )
+        .with_help("move the comment after the `;`");
+    }
+    let msg = if at_end && !expected.is_empty() {
+        format!("this command is incomplete: expected {expected}")
+    } else if expected.is_empty() {
+        format!("setkey does not accept `{ftok}` here")
+    } else {
+        format!("expected {expected}, found `{ftok}`")
+    };
+    let mut d = Diagnostic::new(&rs::SETKEY_SYNTAX, file, fspan, msg);
+    if positives.contains(&Rule::key)
+        || (positives.contains(&Rule::semi)
+            && ftok.chars().all(|c| c.is_ascii_alphanumeric())
+            && policy_text.contains("-E"))
+    {
+        d = d.with_help("keys are written as \"quoted text\" or 0x hex digits");
+    } else if ftok == "-E" && policy_text.contains("-A") {
+        d = d.with_help("give the encryption algorithm first: `-E ealgo key -A aalgo key`");
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_policies_and_sas() {
+        let t = "flush;\nspdflush;\nspdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec\n\tesp/tunnel/192.0.2.1-198.51.100.1/require ;\nadd 192.0.2.1 198.51.100.1 esp 0x1000 -m tunnel -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha1 \"12345678901234567890\";\n";
+        let p = parse(FileId(0), t);
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        assert_eq!(p.file.commands.len(), 4);
+        let CommandKind::SpdAdd(pc) = &p.file.commands[2].kind else {
+            panic!()
+        };
+        assert_eq!(pc.policy.direction.value, Direction::Out);
+        assert_eq!(
+            pc.policy.rules[0].level.as_ref().unwrap().value,
+            Level::Require
+        );
+        let CommandKind::Add(sa) = &p.file.commands[3].kind else {
+            panic!()
+        };
+        assert_eq!(
+            sa.encryption.as_ref().unwrap().key.as_ref().unwrap().bits,
+            128
+        );
+        assert_eq!(
+            sa.authentication
+                .as_ref()
+                .unwrap()
+                .key
+                .as_ref()
+                .unwrap()
+                .bits,
+            160
+        );
+        assert_eq!(p.secrets.len(), 2);
+        assert!(!format!("{:?}", p.file).contains("12345678901234567890"));
+    }
+
+    #[test]
+    fn recovers_per_command() {
+        let t = "+flush;\nspdadd 10.1.0.0/24 10.2.0.0/24 any -P ipsec esp/transport//require;\nspdflush;\n";
+        let p = parse(FileId(0), t);
+        assert_eq!(p.diagnostics.len(), 2, "{:?}", p.diagnostics);
+        assert_eq!(p.file.commands.len(), 1);
+    }
+}
