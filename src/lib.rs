@@ -7,6 +7,7 @@
 //! The CLI and the language server both call [`lint`].
 
 pub mod diagnostic;
+pub mod discovery;
 pub mod engine;
 pub mod model;
 pub mod render;

@@ -34,8 +34,13 @@ struct Cli {
     fail_on: FailOn,
 
     /// FreeBSD release of the gateways (decides the kernel's IPsec algorithms).
-    #[arg(long, value_enum, default_value_t = Target::FreeBsd14)]
-    target: Target,
+    /// Default: each gateway's bin/freebsd-version, else the newest release.
+    #[arg(long, value_enum)]
+    target: Option<Target>,
+
+    /// Check a running system: read real file owners and modes (e.g. `ipseclint --live /`).
+    #[arg(long)]
+    live: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -113,7 +118,10 @@ fn run(cli: &Cli) -> ExitCode {
         .iter()
         .map(|p| Input { path: p.clone() })
         .collect();
-    let opts = LintOptions { target: cli.target };
+    let opts = LintOptions {
+        target: cli.target,
+        live: cli.live,
+    };
     let report = lint(&inputs, &DiskFs, &opts);
     for e in &report.input_errors {
         eprintln!("ipseclint: {}: {}", e.path.display(), e.message);

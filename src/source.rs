@@ -77,6 +77,8 @@ pub enum FileKind {
     PskTxt,
     /// setkey(8) input (`ipsec_file`, usually /etc/ipsec.conf).
     Setkey,
+    /// rc.conf, rc.conf.local, loader.conf, sysctl.conf, freebsd-version.
+    RcConf,
     /// Recognised but not checked by this version (setkey, ipfw, ipf, rc.conf).
     Other,
 }
@@ -147,12 +149,27 @@ pub struct ReadText {
     pub lossy: bool,
 }
 
+/// Owner and permission bits of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileMode {
+    pub mode: u32,
+    pub uid: u32,
+}
+
 /// Read access to configuration files.
 pub trait FileSystem {
     fn read(&self, path: &Path) -> io::Result<ReadText>;
     fn is_dir(&self, path: &Path) -> bool;
     /// Entries of a directory, sorted by name.
     fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+    /// Does the path exist (without following a final symlink)?
+    fn exists(&self, path: &Path) -> bool;
+    /// Is the path itself a symbolic link?
+    fn is_symlink(&self, path: &Path) -> bool;
+    /// The path with every symlink resolved.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+    /// Real owner and mode (used with `--live` only).
+    fn mode(&self, path: &Path) -> Option<FileMode>;
 }
 
 /// The real disk.
@@ -173,6 +190,23 @@ impl FileSystem for DiskFs {
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
+    }
+    fn exists(&self, path: &Path) -> bool {
+        std::fs::symlink_metadata(path).is_ok()
+    }
+    fn is_symlink(&self, path: &Path) -> bool {
+        std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+    fn mode(&self, path: &Path) -> Option<FileMode> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileMode {
+            mode: m.mode() & 0o7777,
+            uid: m.uid(),
+        })
     }
     fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         let mut out = Vec::new();
@@ -220,6 +254,18 @@ impl<F: FileSystem> FileSystem for OverlayFs<F> {
     }
     fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         self.base.list_dir(path)
+    }
+    fn exists(&self, path: &Path) -> bool {
+        self.buffers.contains_key(path) || self.base.exists(path)
+    }
+    fn is_symlink(&self, path: &Path) -> bool {
+        self.base.is_symlink(path)
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        self.base.canonicalize(path)
+    }
+    fn mode(&self, path: &Path) -> Option<FileMode> {
+        self.base.mode(path)
     }
 }
 

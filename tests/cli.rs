@@ -28,17 +28,28 @@ fn errors_exit_1_and_fail_on_controls_it() {
         .assert()
         .code(0);
     // A warning-only file fails only with --fail-on warning.
-    cmd().arg("corpus/rules/IPS2101/bad").assert().code(0);
     cmd()
-        .args(["--fail-on", "warning", "corpus/rules/IPS2101/bad"])
+        .arg("corpus/rules/IPS2101/bad/racoon.conf")
+        .assert()
+        .code(0);
+    cmd()
+        .args([
+            "--fail-on",
+            "warning",
+            "corpus/rules/IPS2101/bad/racoon.conf",
+        ])
         .assert()
         .code(1);
     cmd()
-        .args(["--fail-on", "info", "corpus/rules/IPS2103/bad"])
+        .args(["--fail-on", "info", "corpus/rules/IPS2103/bad/racoon.conf"])
         .assert()
         .code(1);
     cmd()
-        .args(["--fail-on", "warning", "corpus/rules/IPS2103/bad"])
+        .args([
+            "--fail-on",
+            "warning",
+            "corpus/rules/IPS2103/bad/racoon.conf",
+        ])
         .assert()
         .code(0);
 }
@@ -197,7 +208,7 @@ fn target_release_changes_kernel_algorithm_severity() {
             "json",
             "--target",
             "freebsd-12",
-            "corpus/rules/IPS2015/bad",
+            "corpus/rules/IPS2015/bad/racoon.conf",
         ])
         .output()
         .unwrap();
@@ -205,7 +216,7 @@ fn target_release_changes_kernel_algorithm_severity() {
     assert_eq!(v["diagnostics"][0]["code"], "IPS2015");
     assert_eq!(v["diagnostics"][0]["severity"], "warning");
     let out = cmd()
-        .args(["--format", "json", "corpus/rules/IPS2015/bad"])
+        .args(["--format", "json", "corpus/rules/IPS2015/bad/racoon.conf"])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -293,3 +293,41 @@ fn setkey_samples_match_the_real_parser() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every rc.conf-style file in the conformance tree is read without an
+/// error, and FreeBSD's own defaults/rc.conf gives no finding at all.
+#[test]
+fn rc_conf_files_parse_and_defaults_are_clean() {
+    let Some(shared) = shared() else {
+        println!("SKIP: ../shared is absent; conformance files are not available");
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared.join("conformance/wild/rcconf"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let mut defaults = Vec::new();
+    for e in walkdir::WalkDir::new(shared.join("conformance/rc"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.file_name() == "rc.conf" {
+            defaults.push(e.path().to_path_buf());
+        }
+    }
+    assert!(files.len() >= 5 && defaults.len() >= 2);
+    files.extend(defaults.iter().cloned());
+    for f in &files {
+        let errors = errors_of(f, Target::default());
+        assert!(errors.is_empty(), "{}: {errors:?}", f.display());
+    }
+    for f in &defaults {
+        let r = check_paths(std::slice::from_ref(f), Target::default());
+        assert!(
+            r.diagnostics.is_empty(),
+            "{}: {:?}",
+            f.display(),
+            findings(&r)
+        );
+    }
+}

@@ -3,5 +3,7 @@
 //! to the source.
 
 pub mod algorithms;
+pub mod gateway;
 pub mod racoon;
+pub mod rcconf;
 pub mod rcconf_catalogue;

@@ -28,4 +28,16 @@ pub const NOT_UTF8: RuleMeta = RuleMeta {
     log: None,
 };
 
-pub const RULES: &[&RuleMeta] = &[&NOT_RECOGNISED, &NOT_UTF8];
+pub const TOO_LARGE: RuleMeta = RuleMeta {
+    code: "IPS9003",
+    name: "file-too-large",
+    severity: Severity::Error,
+    summary: "A file larger than 16 MiB.",
+    why: "No configuration file is that large: it is most likely the wrong file (a log, a dump). ipseclint\n\
+          does not read it, so nothing in it is checked.",
+    bad: "etc/ipsec.conf (2 GiB)",
+    good: "etc/ipsec.conf (a few KiB)",
+    log: None,
+};
+
+pub const RULES: &[&RuleMeta] = &[&NOT_RECOGNISED, &NOT_UTF8, &TOO_LARGE];

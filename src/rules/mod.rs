@@ -9,13 +9,17 @@
 //! | IPS2xxx  | racoon.conf semantics (IPS20xx: racoon refuses the config; IPS21xx: warnings it does not give) |
 //! | IPS25xx  | psk.txt                                      |
 //! | IPS30xx  | setkey files (ipsec.conf)                    |
+//! | IPS35xx  | rc.conf and friends                          |
+//! | IPS40xx  | across one gateway's files                   |
 //! | IPS9xxx  | files and inputs                             |
 
 use crate::diagnostic::Severity;
 
 pub mod files;
+pub mod gateway;
 pub mod psk;
 pub mod racoon;
+pub mod rcconf;
 pub mod setkey;
 pub mod syntax;
 
@@ -42,6 +46,8 @@ pub fn all() -> Vec<&'static RuleMeta> {
     v.extend_from_slice(racoon::RULES);
     v.extend_from_slice(psk::RULES);
     v.extend_from_slice(setkey::RULES);
+    v.extend_from_slice(rcconf::RULES);
+    v.extend_from_slice(gateway::RULES);
     v.extend_from_slice(files::RULES);
     v.sort_by_key(|r| r.code);
     v

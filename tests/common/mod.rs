@@ -18,7 +18,29 @@ pub fn shared() -> Option<PathBuf> {
 
 pub fn check_paths(paths: &[PathBuf], target: Target) -> Report {
     let inputs: Vec<Input> = paths.iter().map(|p| Input { path: p.clone() }).collect();
-    lint(&inputs, &DiskFs, &LintOptions { target })
+    lint(
+        &inputs,
+        &DiskFs,
+        &LintOptions {
+            target: Some(target),
+            live: false,
+        },
+    )
+}
+
+/// Check with the target taken from the gateway (freebsd-version) or the default.
+pub fn check_auto(path: &Path) -> Report {
+    let inputs = vec![Input {
+        path: path.to_path_buf(),
+    }];
+    lint(
+        &inputs,
+        &DiskFs,
+        &LintOptions {
+            target: None,
+            live: false,
+        },
+    )
 }
 
 pub fn check(path: &Path) -> Report {

@@ -1,0 +1,541 @@
+//! Loading one gateway: find its files the way FreeBSD's rc scripts and
+//! racoon would, read and check each, build the gateway model, then run the
+//! checks across its files.
+
+use super::{
+    check_psk, check_racoon, check_rc, check_setkey, rc_kind, read_into_db, LintOptions, Report,
+    Target,
+};
+use crate::discovery::{self, Layout, Modes, Resolved};
+use crate::model::gateway::{FileRef, Gateway, Mention, RacoonPart, Role, TargetSource};
+use crate::model::rcconf::RcConfig;
+use crate::rules::gateway as rg;
+use crate::rules::rcconf::RcKind;
+use crate::source::{FileId, FileSystem};
+use crate::syntax::racoon::{TopItem, Value};
+use std::path::{Path, PathBuf};
+
+/// racoon as the FreeBSD port builds it (`--sysconfdir=/usr/local/etc/racoon`).
+const RACOON_CONF: &str = "/usr/local/etc/racoon/racoon.conf";
+const RACOON_PSK: &str = "/usr/local/etc/racoon/psk.txt";
+const RACOON_CERT_DIR: &str = "/usr/local/etc/racoon/cert";
+
+/// firewall_type values rc.firewall handles itself.
+const FIREWALL_TYPES: &[&str] = &[
+    "open",
+    "client",
+    "simple",
+    "closed",
+    "workstation",
+    "unknown",
+    "",
+];
+
+struct Loader<'a> {
+    fs: &'a dyn FileSystem,
+    root: &'a Path,
+    layout: Layout,
+    files: Vec<FileRef>,
+}
+
+impl Loader<'_> {
+    fn resolve(&self, cwd: &str, path: &str) -> Resolved {
+        discovery::resolve(self.fs, self.root, self.layout, cwd, path)
+    }
+
+    /// Resolve, read and register a file; returns its id when read.
+    fn take(
+        &mut self,
+        role: Role,
+        configured: &str,
+        mention: Option<Mention>,
+        cwd: &str,
+        report: &mut Report,
+    ) -> Option<FileId> {
+        let resolved = self.resolve(cwd, configured);
+        let file = match resolved.path() {
+            Some(p) => match read_into_db(self.fs, p, report) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    report.input_errors.push(super::InputError {
+                        path: p.to_path_buf(),
+                        message: e.to_string(),
+                    });
+                    None
+                }
+            },
+            None => None,
+        };
+        self.files.push(FileRef {
+            role,
+            configured: configured.to_string(),
+            mention,
+            resolved,
+            file,
+            mode: None,
+        });
+        file
+    }
+}
+
+/// Check a whole gateway at `root`.
+pub fn load_gateway(
+    fs: &dyn FileSystem,
+    root: &Path,
+    layout: Layout,
+    opts: &LintOptions,
+    report: &mut Report,
+) -> Gateway {
+    let mut ld = Loader {
+        fs,
+        root,
+        layout,
+        files: Vec::new(),
+    };
+
+    // rc.conf: defaults, then rc_conf_files in order, then rc.conf.d.
+    let mut rc = RcConfig::with_defaults();
+    let rc_files: Vec<String> = match layout {
+        Layout::Snapshot => rc
+            .value("rc_conf_files")
+            .split_whitespace()
+            .map(String::from)
+            .collect(),
+        Layout::Flat => vec!["/rc.conf".into(), "/rc.conf.local".into()],
+    };
+    if layout == Layout::Snapshot && fs.exists(&root.join("etc/defaults/rc.conf")) {
+        if let Some(id) = ld.take(Role::RcConf, "/etc/defaults/rc.conf", None, "/", report) {
+            let text = report.db.get(id).text.clone();
+            let parsed = check_rc(id, &text, RcKind::Defaults, report);
+            rc.apply(id, &parsed);
+        }
+    }
+    for f in &rc_files {
+        if !matches!(ld.resolve("/", f), Resolved::Found(_)) {
+            continue;
+        }
+        if let Some(id) = ld.take(Role::RcConf, f, None, "/", report) {
+            let text = report.db.get(id).text.clone();
+            let path = report.db.get(id).path.clone();
+            let parsed = check_rc(id, &text, rc_kind(&path, &text), report);
+            rc.apply(id, &parsed);
+        }
+    }
+    if layout == Layout::Snapshot {
+        let dir = root.join("etc/rc.conf.d");
+        if fs.is_dir(&dir) && discovery::contained(fs, root, &dir).is_ok() {
+            for e in fs.list_dir(&dir).unwrap_or_default() {
+                if fs.is_dir(&e) || discovery::contained(fs, root, &e).is_err() {
+                    continue;
+                }
+                if let Ok(id) = read_into_db(fs, &e, report) {
+                    let text = report.db.get(id).text.clone();
+                    let parsed = check_rc(id, &text, RcKind::RcConf, report);
+                    rc.apply(id, &parsed);
+                }
+            }
+        }
+    }
+
+    // The release: --target, else bin/freebsd-version.
+    let mut target = opts.target.unwrap_or_default();
+    let mut target_source = if opts.target.is_some() {
+        TargetSource::CommandLine
+    } else {
+        TargetSource::Default
+    };
+    let version_path = if layout == Layout::Snapshot {
+        "/bin/freebsd-version"
+    } else {
+        "/freebsd-version"
+    };
+    if matches!(ld.resolve("/", version_path), Resolved::Found(_)) {
+        if let Some(id) = ld.take(Role::FreebsdVersion, version_path, None, "/", report) {
+            let parsed = crate::syntax::rcconf::parse(&report.db.get(id).text);
+            let version = parsed
+                .assignments()
+                .find(|a| a.name.value == "USERLAND_VERSION")
+                .map(|a| {
+                    a.parts
+                        .iter()
+                        .map(|p| match p {
+                            crate::syntax::rcconf::Part::Literal(l) => l.as_str(),
+                            _ => "",
+                        })
+                        .collect::<String>()
+                });
+            if let (None, Some(t)) = (
+                opts.target,
+                version.as_deref().and_then(Target::from_version),
+            ) {
+                target = t;
+                target_source = TargetSource::FreebsdVersion(id);
+            }
+        }
+    }
+
+    // sysctl.conf and loader.conf: checked for syntax; read by later checks.
+    for (role, path) in [
+        (Role::Sysctl, "/etc/sysctl.conf"),
+        (Role::Loader, "/boot/loader.conf"),
+    ] {
+        let p = if layout == Layout::Flat {
+            format!(
+                "/{}",
+                Path::new(path).file_name().unwrap().to_string_lossy()
+            )
+        } else {
+            path.to_string()
+        };
+        if matches!(ld.resolve("/", &p), Resolved::Found(_)) {
+            if let Some(id) = ld.take(role, &p, None, "/", report) {
+                let text = report.db.get(id).text.clone();
+                check_rc(id, &text, RcKind::Other, report);
+            }
+        }
+    }
+
+    // setkey: ipsec_file.
+    let ipsec_file = rc.value("ipsec_file").to_string();
+    let mention = rc.origin("ipsec_file").map(Mention::from);
+    let setkey = ld
+        .take(Role::Setkey, &ipsec_file, mention, "/", report)
+        .map(|id| {
+            let text = report.db.get(id).text.clone();
+            (id, check_setkey(id, &text, target, report))
+        });
+
+    // racoon: `racoon_flags -f FILE`, else the port's default.
+    let flags = rc.value("racoon_flags").to_string();
+    let words: Vec<&str> = flags.split_whitespace().collect();
+    let conf_path = words
+        .iter()
+        .position(|w| *w == "-f")
+        .and_then(|i| words.get(i + 1))
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| RACOON_CONF.to_string());
+    let mention = if conf_path != RACOON_CONF {
+        rc.origin("racoon_flags").map(Mention::from)
+    } else {
+        None
+    };
+    let mut racoon = Vec::new();
+    if let Some(id) = ld.take(Role::Racoon, &conf_path, mention, "/", report) {
+        let text = report.db.get(id).text.clone();
+        let part = check_racoon(id, &text, target, report);
+        let includes = include_paths(&part);
+        racoon.push(part);
+        for (pattern, mention) in includes {
+            for (configured, found) in expand_include(&ld, &pattern) {
+                match found {
+                    Some(_) => {
+                        if let Some(iid) =
+                            ld.take(Role::RacoonInclude, &configured, Some(mention), "/", report)
+                        {
+                            let t = report.db.get(iid).text.clone();
+                            racoon.push(check_racoon(iid, &t, target, report));
+                        }
+                    }
+                    None => ld.files.push(FileRef {
+                        role: Role::RacoonInclude,
+                        configured: configured.clone(),
+                        mention: Some(mention),
+                        resolved: ld.resolve("/", &configured),
+                        file: None,
+                        mode: None,
+                    }),
+                }
+            }
+        }
+    }
+
+    // psk.txt: the last `path pre_shared_key`, else the port's default.
+    let psk_conf = racoon
+        .iter()
+        .filter_map(|p| p.model.psk_path.as_ref().map(|s| (p.file, s.clone())))
+        .next_back();
+    let (psk_path, psk_mention) = match &psk_conf {
+        Some((f, s)) => (
+            s.value.clone(),
+            Some(Mention {
+                file: *f,
+                span: s.span,
+            }),
+        ),
+        None => (RACOON_PSK.to_string(), None),
+    };
+    let uses_psk = racoon.iter().any(|p| {
+        p.model.remotes.iter().any(|r| {
+            r.proposals.iter().any(|pr| {
+                pr.auth_method.as_ref().is_some_and(|m| {
+                    m.value.contains("pre_shared_key") || m.value.starts_with("xauth_psk")
+                })
+            })
+        })
+    });
+    let psk = if psk_conf.is_some() || uses_psk || ld.resolve("/", &psk_path).path().is_some() {
+        ld.take(Role::Psk, &psk_path, psk_mention, "/", report)
+            .map(|id| {
+                let text = report.db.get(id).text.clone();
+                (id, check_psk(id, &text, report))
+            })
+    } else {
+        None
+    };
+
+    // Certificates racoon loads at startup.
+    for part in &racoon {
+        for (path, mention) in certificate_paths(part) {
+            let r = ld.resolve("/", &path);
+            ld.files.push(FileRef {
+                role: Role::Certificate,
+                configured: path,
+                mention: Some(mention),
+                resolved: r,
+                file: None,
+                mode: None,
+            });
+        }
+    }
+
+    // Firewalls: only existence here (their rules are read by the firewall checks).
+    if rc.yes("firewall_enable") {
+        let script = rc.value("firewall_script").to_string();
+        if script != "/etc/rc.firewall" {
+            let r = ld.resolve("/", &script);
+            ld.files.push(FileRef {
+                role: Role::FirewallScript,
+                configured: script,
+                mention: rc.origin("firewall_script").map(Mention::from),
+                resolved: r,
+                file: None,
+                mode: None,
+            });
+        }
+        let ty = rc.value("firewall_type").to_string();
+        if !FIREWALL_TYPES.contains(&ty.to_ascii_lowercase().as_str()) {
+            let r = ld.resolve("/", &ty);
+            ld.files.push(FileRef {
+                role: Role::IpfwRules,
+                configured: ty,
+                mention: rc.origin("firewall_type").map(Mention::from),
+                resolved: r,
+                file: None,
+                mode: None,
+            });
+        }
+    }
+    for (var, rules_var, role) in [
+        ("ipfilter_enable", "ipfilter_rules", Role::IpfRules),
+        ("ipnat_enable", "ipnat_rules", Role::IpnatRules),
+    ] {
+        if rc.yes(var) {
+            let path = rc.value(rules_var).to_string();
+            let r = ld.resolve("/", &path);
+            ld.files.push(FileRef {
+                role,
+                configured: path,
+                mention: rc.origin(rules_var).or(rc.origin(var)).map(Mention::from),
+                resolved: r,
+                file: None,
+                mode: None,
+            });
+        }
+    }
+
+    let modes = Modes::load(fs, root, opts.live);
+    for f in &mut ld.files {
+        if let Some(p) = f.resolved.path() {
+            f.mode = modes.get(fs, root, p);
+        }
+    }
+
+    let gateway = Gateway {
+        name: root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| root.display().to_string()),
+        root: root.to_path_buf(),
+        layout,
+        rc,
+        racoon,
+        psk,
+        setkey,
+        files: ld.files,
+        target,
+        target_source,
+        modes,
+    };
+    let anchor = anchor_file(&gateway, report);
+    let cx = rg::GatewayCtx {
+        gateway: &gateway,
+        anchor,
+    };
+    report.diagnostics.extend(rg::check(&cx));
+    gateway
+}
+
+/// A file to attach gateway-wide findings to (the first file read).
+fn anchor_file(g: &Gateway, report: &Report) -> Option<FileId> {
+    g.files
+        .iter()
+        .find_map(|f| f.file)
+        .or_else(|| report.db.files().last().map(|f| f.id))
+}
+
+/// `include` statements in order, with their glob patterns made absolute
+/// using the `path include` in force at that point.
+fn include_paths(part: &RacoonPart) -> Vec<(String, Mention)> {
+    let mut include_dir: Option<String> = None;
+    let mut out = Vec::new();
+    for item in &part.conf.items {
+        let TopItem::Setting(s) = item else { continue };
+        if s.is("path") && s.word(0).is_some_and(|w| w.value == "include") {
+            include_dir = s.first_quoted().map(|q| q.value.clone());
+        } else if s.is("include") {
+            if let Some(q) = s.first_quoted() {
+                let path = if q.value.starts_with('/') {
+                    q.value.clone()
+                } else {
+                    // racoon prefixes `path include`; unset it yields "(null)/name".
+                    format!("{}/{}", include_dir.as_deref().unwrap_or("(null)"), q.value)
+                };
+                out.push((
+                    path,
+                    Mention {
+                        file: part.file,
+                        span: q.span,
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Expand an include glob inside the root. Returns each configured path with
+/// whether it exists; a pattern that matches nothing comes back once, missing.
+fn expand_include(ld: &Loader, pattern: &str) -> Vec<(String, Option<PathBuf>)> {
+    let (dir, file) = match pattern.rsplit_once('/') {
+        Some((d, f)) => (if d.is_empty() { "/" } else { d }, f),
+        None => ("/", pattern),
+    };
+    if !file.contains(['*', '?', '[']) {
+        let found = ld.resolve("/", pattern).path().map(Path::to_path_buf);
+        return vec![(pattern.to_string(), found)];
+    }
+    let Ok(local_dir) = discovery::chroot_path(ld.root, "/", dir) else {
+        return vec![(pattern.to_string(), None)];
+    };
+    let mut out = Vec::new();
+    for e in ld.fs.list_dir(&local_dir).unwrap_or_default() {
+        let name = e
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !name.starts_with('.') && glob_match(file, &name) && !ld.fs.is_dir(&e) {
+            out.push((format!("{}/{}", dir.trim_end_matches('/'), name), Some(e)));
+        }
+    }
+    if out.is_empty() {
+        out.push((pattern.to_string(), None));
+    }
+    out
+}
+
+/// fnmatch(3) for one path component: `*`, `?` and `[...]`.
+fn glob_match(pat: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
+            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
+            Some('[') => {
+                let Some(end) = p.iter().position(|c| *c == ']') else {
+                    return !n.is_empty() && n[0] == '[' && go(&p[1..], &n[1..]);
+                };
+                let set = &p[1..end];
+                let (neg, set) = match set.first() {
+                    Some('!') | Some('^') => (true, &set[1..]),
+                    _ => (false, set),
+                };
+                let Some(c) = n.first() else { return false };
+                let mut hit = false;
+                let mut i = 0;
+                while i < set.len() {
+                    if i + 2 < set.len() && set[i + 1] == '-' {
+                        hit |= (set[i]..=set[i + 2]).contains(c);
+                        i += 3;
+                    } else {
+                        hit |= set[i] == *c;
+                        i += 1;
+                    }
+                }
+                hit != neg && go(&p[end + 1..], &n[1..])
+            }
+            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
+        }
+    }
+    let p: Vec<char> = pat.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    go(&p, &n)
+}
+
+/// Files racoon loads when it reads its configuration: certificates and keys
+/// (relative names are under `path certificate`).
+fn certificate_paths(part: &RacoonPart) -> Vec<(String, Mention)> {
+    let mut cert_dir = RACOON_CERT_DIR.to_string();
+    let mut out = Vec::new();
+    let add = |dir: &str, q: &crate::syntax::Spanned<String>, out: &mut Vec<(String, Mention)>| {
+        let p = if q.value.starts_with('/') {
+            q.value.clone()
+        } else {
+            format!("{}/{}", dir.trim_end_matches('/'), q.value)
+        };
+        out.push((
+            p,
+            Mention {
+                file: part.file,
+                span: q.span,
+            },
+        ));
+    };
+    for item in &part.conf.items {
+        match item {
+            TopItem::Setting(s)
+                if s.is("path") && s.word(0).is_some_and(|w| w.value == "certificate") =>
+            {
+                if let Some(q) = s.first_quoted() {
+                    cert_dir = q.value.clone();
+                }
+            }
+            TopItem::Remote(r) => {
+                let Some(body) = &r.body else { continue };
+                for s in &body.settings {
+                    if s.is("certificate_type") || s.is("peers_certfile") || s.is("ca_type") {
+                        for v in &s.values {
+                            if let Value::Quoted(q) = v {
+                                add(&cert_dir, q, &mut out);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*.conf", "a.conf"));
+        assert!(!glob_match("*.conf", "a.conf.bak"));
+        assert!(glob_match("r?mote[0-9].conf", "remote1.conf"));
+        assert!(!glob_match("[!a]*", "abc"));
+    }
+}

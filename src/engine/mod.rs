@@ -1,0 +1,446 @@
+//! The library entry point shared by the CLI and the language server:
+//! paths in, diagnostics out.
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::discovery::{self, DirKind};
+use crate::model;
+use crate::rules::{self, files as rf};
+use crate::source::{FileId, FileKind, FileSystem, SourceDb, Span, MAX_FILE_SIZE};
+use crate::syntax;
+use std::path::{Path, PathBuf};
+
+mod gateway;
+
+pub use gateway::load_gateway;
+
+/// The FreeBSD release the gateway runs (decides the kernel's algorithms).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub enum Target {
+    #[value(name = "freebsd-12")]
+    FreeBsd12,
+    #[value(name = "freebsd-13")]
+    FreeBsd13,
+    #[default]
+    #[value(name = "freebsd-14")]
+    FreeBsd14,
+}
+
+impl Target {
+    pub fn release(self) -> u32 {
+        match self {
+            Target::FreeBsd12 => 12,
+            Target::FreeBsd13 => 13,
+            Target::FreeBsd14 => 14,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Target::FreeBsd12 => "FreeBSD 12",
+            Target::FreeBsd13 => "FreeBSD 13",
+            Target::FreeBsd14 => "FreeBSD 14",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LintOptions {
+    /// `--target`; `None`: from each gateway's `bin/freebsd-version`, else the newest.
+    pub target: Option<Target>,
+    /// `--live`: read real owners and modes from the checked files.
+    pub live: bool,
+}
+
+impl Target {
+    /// The release a `freebsd-version` string names (`13.2-RELEASE-p4`).
+    pub fn from_version(v: &str) -> Option<Target> {
+        let major: u32 = v.trim().split(['.', '-']).next()?.parse().ok()?;
+        Some(match major {
+            0..=12 => Target::FreeBsd12,
+            13 => Target::FreeBsd13,
+            _ => Target::FreeBsd14,
+        })
+    }
+}
+
+/// One path to check, as given by the user.
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub path: PathBuf,
+}
+
+/// A path that could not be read (exit status 2).
+#[derive(Clone, Debug)]
+pub struct InputError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Everything one run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub db: SourceDb,
+    pub diagnostics: Vec<Diagnostic>,
+    pub input_errors: Vec<InputError>,
+    /// Spans per file that hold secrets (masked by every renderer).
+    pub secrets: Vec<(crate::source::FileId, Vec<Span>)>,
+}
+
+impl Report {
+    pub fn count(&self, sev: diagnostic::Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == sev)
+            .count()
+    }
+    pub fn secret_spans(&self, file: crate::source::FileId) -> &[Span] {
+        self.secrets
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, s)| s.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+/// Recognise a file by its name, then by its content.
+pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.contains("racoon") && name.contains(".conf") {
+        return Some(FileKind::RacoonConf);
+    }
+    if name.contains("psk") {
+        return Some(FileKind::PskTxt);
+    }
+    if name.contains("rc.conf")
+        || matches!(
+            name.as_str(),
+            "loader.conf" | "sysctl.conf" | "freebsd-version"
+        )
+    {
+        return Some(FileKind::RcConf);
+    }
+    let setkey_name = name.contains("setkey")
+        || name.starts_with("ipsec.conf")
+        || name.contains("ipsec-tools.conf");
+    let text = text?;
+    if is_strongswan(text) {
+        return None;
+    }
+    if setkey_name {
+        return Some(FileKind::Setkey);
+    }
+    let (mut racoon, mut setkey) = (0, 0);
+    for line in text.lines().map(str::trim_start) {
+        if line.starts_with('#') {
+            continue;
+        }
+        // `+`/`-`: leftovers of a pasted diff still mark a setkey file.
+        let first = line
+            .trim_start_matches(['+', '-'])
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .next()
+            .unwrap_or("");
+        match first {
+            "remote" | "sainfo" | "listen" | "padding" => racoon += 1,
+            "path" if line.contains("pre_shared_key") || line.contains("certificate") => {
+                racoon += 1
+            }
+            "spdadd" | "spdflush" | "spddelete" | "spddump" | "add" | "flush" | "deleteall" => {
+                setkey += 1
+            }
+            _ => {}
+        }
+    }
+    if racoon > 0 && racoon >= setkey {
+        Some(FileKind::RacoonConf)
+    } else if setkey > 0 {
+        Some(FileKind::Setkey)
+    } else {
+        None
+    }
+}
+
+fn is_strongswan(text: &str) -> bool {
+    text.lines()
+        .map(str::trim_start)
+        .any(|l| l.starts_with("conn ") || l.starts_with("config setup"))
+}
+
+/// Check every path. A directory is a gateway (checked as a whole), a site
+/// (each subdirectory a gateway) or a plain directory (each recognised file
+/// on its own).
+pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report {
+    let mut report = Report::default();
+    for input in inputs {
+        if fs.is_dir(&input.path) {
+            match discovery::classify_dir(fs, &input.path) {
+                DirKind::Gateway(layout) => {
+                    load_gateway(fs, &input.path, layout, opts, &mut report);
+                }
+                DirKind::Site(gateways) => {
+                    for (root, layout) in gateways {
+                        load_gateway(fs, &root, layout, opts, &mut report);
+                    }
+                }
+                DirKind::Plain => {
+                    let mut files = Vec::new();
+                    collect_dir(fs, &input.path, 0, &mut files, &mut report);
+                    for f in files {
+                        lint_file(fs, &f, false, opts, &mut report);
+                    }
+                }
+            }
+        } else {
+            lint_file(fs, &input.path, true, opts, &mut report);
+        }
+    }
+    diagnostic::sort(&mut report.diagnostics, &report.db);
+    report
+}
+
+fn collect_dir(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<PathBuf>,
+    report: &mut Report,
+) {
+    if depth > 8 {
+        return;
+    }
+    match fs.list_dir(dir) {
+        Ok(entries) => {
+            for e in entries {
+                let hidden = e
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+                if hidden || fs.is_symlink(&e) {
+                    continue;
+                }
+                if fs.is_dir(&e) {
+                    collect_dir(fs, &e, depth + 1, out, report);
+                } else {
+                    out.push(e);
+                }
+            }
+        }
+        Err(e) => report.input_errors.push(InputError {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Read a file into the run's database. Files over 16 MiB are reported and
+/// not read; bytes that are not UTF-8 are reported and replaced.
+pub(crate) fn read_into_db(
+    fs: &dyn FileSystem,
+    path: &Path,
+    report: &mut Report,
+) -> std::io::Result<FileId> {
+    match fs.read(path) {
+        Ok(read) => {
+            let id = report.db.add(path.to_path_buf(), read.text);
+            if read.lossy {
+                report.diagnostics.push(Diagnostic::new(
+                    &rf::NOT_UTF8,
+                    id,
+                    Span::new(0, 0),
+                    "the file contains bytes that are not UTF-8; they were replaced for checking",
+                ));
+            }
+            Ok(id)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            let id = report.db.add(path.to_path_buf(), String::new());
+            report.diagnostics.push(Diagnostic::new(
+                &rf::TOO_LARGE,
+                id,
+                Span::new(0, 0),
+                format!(
+                    "the file is larger than {} MiB and was not read",
+                    MAX_FILE_SIZE >> 20
+                ),
+            ));
+            Ok(id)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn lint_file(
+    fs: &dyn FileSystem,
+    path: &Path,
+    explicit: bool,
+    opts: &LintOptions,
+    report: &mut Report,
+) {
+    // Skip unrecognised files in directories without reading them.
+    let by_name = classify(path, None);
+    if !explicit && by_name.is_none() && !looks_like_config_name(path) {
+        return;
+    }
+    let id = match read_into_db(fs, path, report) {
+        Ok(id) => id,
+        Err(e) => {
+            report.input_errors.push(InputError {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let text = report.db.get(id).text.clone();
+    let Some(kind) = by_name.or_else(|| classify(path, Some(&text))) else {
+        if explicit {
+            let msg = if is_strongswan(&text) {
+                "this looks like a strongSwan/Openswan ipsec.conf (`conn` sections), not a setkey file: ipseclint does not check it"
+            } else {
+                "ipseclint does not recognise this file (racoon.conf, psk.txt, setkey file or rc.conf)"
+            };
+            report.diagnostics.push(Diagnostic::new(
+                &rf::NOT_RECOGNISED,
+                id,
+                Span::new(0, 0),
+                msg,
+            ));
+        }
+        return;
+    };
+    let target = opts.target.unwrap_or_default();
+    match kind {
+        FileKind::RacoonConf => {
+            check_racoon(id, &text, target, report);
+        }
+        FileKind::PskTxt => {
+            check_psk(id, &text, report);
+        }
+        FileKind::Setkey => {
+            check_setkey(id, &text, target, report);
+        }
+        FileKind::RcConf => {
+            check_rc(id, &text, rc_kind(path, &text), report);
+        }
+        FileKind::Other => {}
+    }
+}
+
+/// rc.conf, the defaults file, or another `name=value` file.
+pub(crate) fn rc_kind(path: &Path, text: &str) -> rules::rcconf::RcKind {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    // FreeBSD's own defaults file defines source_rc_confs.
+    if (name == "rc.conf" && parent.as_deref() == Some("defaults"))
+        || text.contains("source_rc_confs_defined")
+    {
+        rules::rcconf::RcKind::Defaults
+    } else if name.contains("rc.conf") || parent.as_deref() == Some("rc.conf.d") {
+        rules::rcconf::RcKind::RcConf
+    } else {
+        rules::rcconf::RcKind::Other
+    }
+}
+
+/// Parse and check a racoon.conf.
+pub(crate) fn check_racoon(
+    id: FileId,
+    text: &str,
+    target: Target,
+    report: &mut Report,
+) -> crate::model::gateway::RacoonPart {
+    let parsed = syntax::racoon::parse(id, text);
+    let skipped: Vec<Span> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == diagnostic::Severity::Error)
+        .map(|d| d.location.span)
+        .collect();
+    report.diagnostics.extend(parsed.diagnostics);
+    let m = model::racoon::build(&parsed.conf);
+    let cx = rules::racoon::RacoonCtx {
+        file: id,
+        text,
+        conf: &parsed.conf,
+        model: &m,
+        target,
+        skipped: &skipped,
+    };
+    report.diagnostics.extend(rules::racoon::check(&cx));
+    crate::model::gateway::RacoonPart {
+        file: id,
+        conf: parsed.conf,
+        model: m,
+    }
+}
+
+/// Parse and check a psk.txt; its keys are registered as secrets.
+pub(crate) fn check_psk(id: FileId, text: &str, report: &mut Report) -> syntax::psk::PskFile {
+    let psk = syntax::psk::parse(text);
+    report.secrets.push((id, syntax::psk::secret_spans(&psk)));
+    let cx = rules::psk::PskCtx {
+        file: id,
+        psk: &psk,
+    };
+    report.diagnostics.extend(rules::psk::check(&cx));
+    psk
+}
+
+/// Parse and check a setkey file; manual keys are registered as secrets.
+pub(crate) fn check_setkey(
+    id: FileId,
+    text: &str,
+    target: Target,
+    report: &mut Report,
+) -> syntax::setkey::SetkeyFile {
+    let parsed = syntax::setkey::parse(id, text);
+    report.secrets.push((id, parsed.secrets.clone()));
+    report.diagnostics.extend(parsed.diagnostics);
+    let cx = rules::setkey::SetkeyCtx {
+        file: id,
+        setkey: &parsed.file,
+        target,
+    };
+    report.diagnostics.extend(rules::setkey::check(&cx));
+    parsed.file
+}
+
+/// Parse and check an rc.conf-style file.
+pub(crate) fn check_rc(
+    id: FileId,
+    text: &str,
+    kind: rules::rcconf::RcKind,
+    report: &mut Report,
+) -> syntax::rcconf::RcFile {
+    let rc = syntax::rcconf::parse(text);
+    let cx = rules::rcconf::RcCtx {
+        file: id,
+        text,
+        rc: &rc,
+        kind,
+    };
+    report.diagnostics.extend(rules::rcconf::check(&cx));
+    rc
+}
+
+fn looks_like_config_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".conf") || name.ends_with(".cf")
+}

@@ -1,0 +1,241 @@
+//! One gateway: every configuration file it has, read the way FreeBSD reads
+//! them, and what they mean together.
+
+use crate::discovery::{Layout, Modes, Resolved};
+use crate::engine::Target;
+use crate::model::racoon::RacoonModel;
+use crate::model::rcconf::{parse_ifconfig, IfAddress, RcConfig, RcOrigin};
+use crate::source::{FileId, Span};
+use crate::syntax::psk::PskFile;
+use crate::syntax::racoon::RacoonConf;
+use crate::syntax::setkey::SetkeyFile;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// What a file is to the gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    RcConf,
+    Racoon,
+    RacoonInclude,
+    Psk,
+    Setkey,
+    Certificate,
+    FirewallScript,
+    IpfwRules,
+    IpfRules,
+    IpnatRules,
+    Sysctl,
+    Loader,
+    FreebsdVersion,
+}
+
+impl Role {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::RcConf => "rc.conf",
+            Role::Racoon => "racoon.conf",
+            Role::RacoonInclude => "racoon include",
+            Role::Psk => "pre-shared key file",
+            Role::Setkey => "setkey file (ipsec_file)",
+            Role::Certificate => "certificate",
+            Role::FirewallScript => "firewall script",
+            Role::IpfwRules => "ipfw rules file",
+            Role::IpfRules => "ipfilter rules file",
+            Role::IpnatRules => "ipnat rules file",
+            Role::Sysctl => "sysctl.conf",
+            Role::Loader => "loader.conf",
+            Role::FreebsdVersion => "freebsd-version",
+        }
+    }
+}
+
+/// Where a configuration names a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mention {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl From<RcOrigin> for Mention {
+    fn from(o: RcOrigin) -> Self {
+        Mention {
+            file: o.file,
+            span: o.value_span,
+        }
+    }
+}
+
+/// A file the gateway uses: where it is configured, where it was looked for,
+/// and (when read) its id.
+#[derive(Clone, Debug)]
+pub struct FileRef {
+    pub role: Role,
+    /// The path as configured on the gateway (`/etc/ipsec.conf`).
+    pub configured: String,
+    /// The statement that names it, `None` for a built-in default.
+    pub mention: Option<Mention>,
+    pub resolved: Resolved,
+    pub file: Option<FileId>,
+    /// Owner and mode, when known (.mtree, etc/.etckeeper, --live).
+    pub mode: Option<crate::source::FileMode>,
+}
+
+/// A racoon.conf (or included file) with its meaning.
+#[derive(Clone, Debug)]
+pub struct RacoonPart {
+    pub file: FileId,
+    pub conf: RacoonConf,
+    pub model: RacoonModel,
+}
+
+/// A gif tunnel: `gifconfig_gif0="SRC DST"` or `create_args_gif0="tunnel SRC DST"`.
+#[derive(Clone, Debug)]
+pub struct Gif {
+    pub interface: String,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub origin: RcOrigin,
+}
+
+/// How the target release was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetSource {
+    CommandLine,
+    FreebsdVersion(FileId),
+    Default,
+}
+
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    pub name: String,
+    pub root: PathBuf,
+    pub layout: Layout,
+    pub rc: RcConfig,
+    pub racoon: Vec<RacoonPart>,
+    pub psk: Option<(FileId, PskFile)>,
+    pub setkey: Option<(FileId, SetkeyFile)>,
+    pub files: Vec<FileRef>,
+    pub target: Target,
+    pub target_source: TargetSource,
+    pub modes: Modes,
+}
+
+impl Gateway {
+    pub fn file_ref(&self, role: Role) -> Option<&FileRef> {
+        self.files.iter().find(|f| f.role == role)
+    }
+
+    pub fn file_refs(&self, role: Role) -> impl Iterator<Item = &FileRef> {
+        self.files.iter().filter(move |f| f.role == role)
+    }
+
+    /// Every address configured on an interface in rc.conf.
+    pub fn addresses(&self) -> Vec<IfAddress> {
+        let mut out = Vec::new();
+        let mut vars: Vec<_> = self
+            .rc
+            .vars()
+            .filter(|v| v.name.starts_with("ifconfig_") || v.name.starts_with("ipv6_ifconfig_"))
+            .collect();
+        vars.sort_by(|a, b| a.name.cmp(&b.name));
+        for v in vars {
+            let rest = v
+                .name
+                .trim_start_matches("ipv6_")
+                .trim_start_matches("ifconfig_");
+            // ifconfig_em0, ifconfig_em0_alias0, ifconfig_em0_ipv6, ifconfig_em0_aliases
+            let iface = rest.split('_').next().unwrap_or(rest);
+            if v.name.ends_with("_name") || v.name.ends_with("_descr") {
+                continue;
+            }
+            out.extend(parse_ifconfig(iface, &v.value, v.origin));
+        }
+        out
+    }
+
+    /// Some interface gets its address at run time (DHCP, SYNCDHCP): the
+    /// gateway's address set is then incomplete.
+    pub fn has_dynamic_address(&self) -> bool {
+        self.rc.vars().any(|v| {
+            v.name.starts_with("ifconfig_")
+                && v.value
+                    .split_whitespace()
+                    .any(|w| w.eq_ignore_ascii_case("DHCP") || w.eq_ignore_ascii_case("SYNCDHCP"))
+        }) || self
+            .rc
+            .vars()
+            .any(|v| v.name == "ppp_enable" && crate::model::rcconf::is_yes(&v.value))
+    }
+
+    /// Is `ip` an address of this gateway? `None` when rc.conf does not say
+    /// enough to know (no rc.conf, or addresses assigned at run time).
+    pub fn owns(&self, ip: IpAddr) -> Option<bool> {
+        if self.addresses().iter().any(|a| a.net.addr() == ip) {
+            return Some(true);
+        }
+        if !self.rc.present
+            || self.has_dynamic_address()
+            || self.addresses().iter().all(|a| a.interface == "lo0")
+        {
+            return None;
+        }
+        Some(false)
+    }
+
+    /// Networks directly attached to this gateway.
+    pub fn networks(&self) -> Vec<ipnet::IpNet> {
+        self.addresses().iter().map(|a| a.net.trunc()).collect()
+    }
+
+    /// gif tunnels from rc.conf.
+    pub fn gifs(&self) -> Vec<Gif> {
+        let mut out = Vec::new();
+        for v in self.rc.vars() {
+            let (iface, words): (&str, Vec<&str>) =
+                if let Some(i) = v.name.strip_prefix("gifconfig_") {
+                    (
+                        i,
+                        v.value
+                            .split_whitespace()
+                            .filter(|w| *w != "inet6")
+                            .collect(),
+                    )
+                } else if let Some(i) = v.name.strip_prefix("create_args_") {
+                    let w: Vec<&str> = v.value.split_whitespace().collect();
+                    match w.iter().position(|x| *x == "tunnel") {
+                        Some(p) => (i, w[p + 1..].to_vec()),
+                        None => continue,
+                    }
+                } else {
+                    continue;
+                };
+            let (Some(origin), Some(src), Some(dst)) = (v.origin, words.first(), words.get(1))
+            else {
+                continue;
+            };
+            if let (Ok(src), Ok(dst)) = (src.parse(), dst.parse()) {
+                out.push(Gif {
+                    interface: iface.to_string(),
+                    src,
+                    dst,
+                    origin,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.interface.cmp(&b.interface));
+        out
+    }
+
+    pub fn default_router(&self) -> Option<IpAddr> {
+        self.rc.value("defaultrouter").parse().ok()
+    }
+
+    pub fn ipsec_enabled(&self) -> bool {
+        self.rc.yes("ipsec_enable")
+    }
+
+    pub fn racoon_enabled(&self) -> bool {
+        self.rc.yes("racoon_enable")
+    }
+}
