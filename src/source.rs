@@ -284,3 +284,72 @@ mod tests {
         assert_eq!(idx.line_col(text, text.len()), (3, 1));
     }
 }
+
+/// Files held in memory (tests, benchmarks, and editor buffers without a disk).
+#[derive(Default, Clone)]
+pub struct MemoryFs {
+    files: std::collections::BTreeMap<PathBuf, String>,
+}
+
+impl MemoryFs {
+    pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
+        self.files.insert(path.into(), text.into());
+    }
+}
+
+impl FileSystem for MemoryFs {
+    fn read(&self, path: &Path) -> io::Result<ReadText> {
+        match self.files.get(path) {
+            Some(t) if t.len() as u64 > MAX_FILE_SIZE => {
+                Err(io::Error::new(io::ErrorKind::InvalidData, "file too large"))
+            }
+            Some(t) => Ok(ReadText {
+                text: t.clone(),
+                lossy: false,
+            }),
+            None => Err(io::Error::new(io::ErrorKind::NotFound, "no such file")),
+        }
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        !self.files.contains_key(path)
+            && self
+                .files
+                .range(path.to_path_buf()..)
+                .next()
+                .is_some_and(|(p, _)| p.starts_with(path))
+    }
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut out: Vec<PathBuf> = Vec::new();
+        for p in self
+            .files
+            .range(path.to_path_buf()..)
+            .map(|(p, _)| p)
+            .take_while(|p| p.starts_with(path))
+        {
+            if let Ok(rest) = p.strip_prefix(path) {
+                if let Some(first) = rest.components().next() {
+                    let child = path.join(first);
+                    if out.last() != Some(&child) {
+                        out.push(child);
+                    }
+                }
+            }
+        }
+        if out.is_empty() && !self.is_dir(path) {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no such directory"));
+        }
+        Ok(out)
+    }
+    fn exists(&self, path: &Path) -> bool {
+        self.files.contains_key(path) || self.is_dir(path)
+    }
+    fn is_symlink(&self, _path: &Path) -> bool {
+        false
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(path.to_path_buf())
+    }
+    fn mode(&self, _path: &Path) -> Option<FileMode> {
+        None
+    }
+}

@@ -114,3 +114,45 @@ fn clean_examples_are_clean() {
         );
     }
 }
+
+/// Whole gateway snapshots (snapshot layout) and a site of all of them.
+#[test]
+fn gateway_snapshots() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(project().join("corpus/gateways"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+            .current_dir(project())
+            .args(["--format", "json", &rel(&dir)])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if !name.contains("broken") {
+            assert_eq!(
+                json["diagnostics"],
+                serde_json::json!([]),
+                "{name} must be clean"
+            );
+        } else {
+            assert!(
+                json["summary"]["errors"].as_u64().unwrap() > 0,
+                "{name} must have errors"
+            );
+        }
+        insta::assert_json_snapshot!(format!("gateway_{name}"), json);
+    }
+    // corpus/gateways itself is a site: each subdirectory is a gateway.
+    let r = check_auto(&project().join("corpus/gateways"));
+    let roots: std::collections::BTreeSet<String> =
+        r.db.files()
+            .iter()
+            .filter_map(|f| f.path.strip_prefix(project().join("corpus/gateways")).ok())
+            .filter_map(|p| p.components().next())
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+    assert!(roots.len() >= 3, "{roots:?}");
+}

@@ -4,6 +4,8 @@ use ipseclint::source::FileId;
 use proptest::prelude::*;
 
 const VALID: &str = include_str!("../corpus/example/east/racoon.conf");
+const VALID_SPD: &str = include_str!("../corpus/gateways/east/etc/ipsec.conf");
+const VALID_RC: &str = include_str!("../corpus/gateways/east/etc/rc.conf");
 
 fn lint_text(text: &str) {
     let parsed = ipseclint::syntax::racoon::parse(FileId(0), text);
@@ -20,6 +22,24 @@ fn lint_text(text: &str) {
     for d in parsed.diagnostics {
         assert!(d.location.span.start <= text.len() && d.location.span.end <= text.len());
     }
+    let sk = ipseclint::syntax::setkey::parse(FileId(0), text);
+    let _ = ipseclint::rules::setkey::check(&ipseclint::rules::setkey::SetkeyCtx {
+        file: FileId(0),
+        setkey: &sk.file,
+        target: Default::default(),
+    });
+    for d in &sk.diagnostics {
+        assert!(d.location.span.end <= text.len());
+    }
+    let rc = ipseclint::syntax::rcconf::parse(text);
+    let _ = ipseclint::rules::rcconf::check(&ipseclint::rules::rcconf::RcCtx {
+        file: FileId(0),
+        text,
+        rc: &rc,
+        kind: ipseclint::rules::rcconf::RcKind::RcConf,
+    });
+    let mut cfg = ipseclint::model::rcconf::RcConfig::with_defaults();
+    cfg.apply(FileId(0), &rc);
     let psk = ipseclint::syntax::psk::parse(text);
     let _ = ipseclint::rules::psk::check(&ipseclint::rules::psk::PskCtx {
         file: FileId(0),
@@ -37,15 +57,16 @@ proptest! {
 
     #[test]
     fn token_soup_never_panics(words in proptest::collection::vec(
-        prop::sample::select(vec!["remote", "sainfo", "{", "}", ";", "anonymous", "address", "10.0.0.1/24", "any",
+        prop::sample::select(vec!["remote", "sainfo", "spdadd", "-P", "out", "ipsec", "esp/tunnel/1.2.3.4-5.6.7.8/require", "add", "-E", "aes-cbc", "0x12", "=\"", "'", "${x}", "\\", "{", "}", ";", "anonymous", "address", "10.0.0.1/24", "any",
             "proposal", "exchange_mode", "main", "lifetime", "time", "8", "hour", "\"x\"", "inherit", "#", "\n",
             "//", "aes256", "dh_group", "pfs_group", "0", "[500]", "encryption_algorithm", ",", "on", "yes"]), 0..80)) {
         lint_text(&words.join(" "));
     }
 
     #[test]
-    fn mutated_valid_files_never_panic(pos in 0usize..VALID.len(), len in 0usize..40, insert in ".{0,12}") {
-        let mut s = VALID.to_string();
+    fn mutated_valid_files_never_panic(which in 0usize..3, pos in 0usize..4000, len in 0usize..40, insert in ".{0,12}") {
+        let mut s = [VALID, VALID_SPD, VALID_RC][which].to_string();
+        let pos = pos % s.len();
         let start = (0..=pos).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0);
         let mut end = (start + len).min(s.len());
         while !s.is_char_boundary(end) { end += 1; }

@@ -174,23 +174,33 @@ pub fn load_gateway(
         }
     }
 
-    // sysctl.conf and loader.conf: checked for syntax; read by later checks.
+    // sysctl.conf and loader.conf: `name=value` settings.
+    let mut sysctl = RcConfig::default();
+    let mut loader = RcConfig::default();
     for (role, path) in [
         (Role::Sysctl, "/etc/sysctl.conf"),
         (Role::Loader, "/boot/loader.conf"),
     ] {
-        let p = if layout == Layout::Flat {
-            format!(
+        let p = match layout {
+            Layout::Flat => format!(
                 "/{}",
-                Path::new(path).file_name().unwrap().to_string_lossy()
-            )
-        } else {
-            path.to_string()
+                Path::new(path)
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+            ),
+            Layout::Snapshot => path.to_string(),
         };
         if matches!(ld.resolve("/", &p), Resolved::Found(_)) {
             if let Some(id) = ld.take(role, &p, None, "/", report) {
                 let text = report.db.get(id).text.clone();
-                check_rc(id, &text, RcKind::Other, report);
+                let parsed = check_rc(id, &text, RcKind::Other, report);
+                let into = if role == Role::Sysctl {
+                    &mut sysctl
+                } else {
+                    &mut loader
+                };
+                into.apply(id, &parsed);
             }
         }
     }
@@ -365,6 +375,8 @@ pub fn load_gateway(
         target,
         target_source,
         modes,
+        sysctl,
+        loader,
     };
     let anchor = anchor_file(&gateway, report);
     let cx = rg::GatewayCtx {

@@ -106,6 +106,31 @@ pub enum TargetSource {
     Default,
 }
 
+/// Why a gateway refers to another address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerKind {
+    Remote,
+    SpdTunnel,
+    Gif,
+    Psk,
+}
+
+/// An address this gateway refers to as a peer, and where.
+#[derive(Clone, Debug)]
+pub struct PeerRef {
+    pub address: IpAddr,
+    pub kind: PeerKind,
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// Which packet filter the gateway starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Firewall {
+    Ipfw,
+    Ipfilter,
+}
+
 #[derive(Clone, Debug)]
 pub struct Gateway {
     pub name: String,
@@ -119,6 +144,10 @@ pub struct Gateway {
     pub target: Target,
     pub target_source: TargetSource,
     pub modes: Modes,
+    /// etc/sysctl.conf settings.
+    pub sysctl: RcConfig,
+    /// boot/loader.conf settings.
+    pub loader: RcConfig,
 }
 
 impl Gateway {
@@ -229,6 +258,78 @@ impl Gateway {
 
     pub fn default_router(&self) -> Option<IpAddr> {
         self.rc.value("defaultrouter").parse().ok()
+    }
+
+    /// The firewalls rc.conf starts.
+    pub fn firewalls(&self) -> Vec<Firewall> {
+        let mut v = Vec::new();
+        if self.rc.yes("firewall_enable") {
+            v.push(Firewall::Ipfw);
+        }
+        if self.rc.yes("ipfilter_enable") {
+            v.push(Firewall::Ipfilter);
+        }
+        v
+    }
+
+    /// Every address this gateway refers to as a peer: remotes, SPD tunnel
+    /// destinations, gif destinations and psk.txt address identifiers.
+    pub fn peers(&self) -> Vec<PeerRef> {
+        let mut out = Vec::new();
+        for part in &self.racoon {
+            for r in &part.model.remotes {
+                if let Some(a) = r.address() {
+                    out.push(PeerRef {
+                        address: a,
+                        kind: PeerKind::Remote,
+                        file: part.file,
+                        span: r.selector_span,
+                    });
+                }
+            }
+        }
+        if let Some((f, s)) = &self.setkey {
+            for c in &s.commands {
+                if let crate::syntax::setkey::CommandKind::SpdAdd(p) = &c.kind {
+                    if p.policy.direction.value != crate::syntax::setkey::Direction::Out {
+                        continue;
+                    }
+                    for r in p.policy.rules.iter().filter(|r| r.mode.value == "tunnel") {
+                        if let Some((_, dst)) = &r.endpoints {
+                            if let Some(ip) = dst.ip {
+                                out.push(PeerRef {
+                                    address: ip,
+                                    kind: PeerKind::SpdTunnel,
+                                    file: *f,
+                                    span: dst.text.span,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for g in self.gifs() {
+            out.push(PeerRef {
+                address: g.dst,
+                kind: PeerKind::Gif,
+                file: g.origin.file,
+                span: g.origin.value_span,
+            });
+        }
+        if let Some((f, psk)) = &self.psk {
+            for e in psk.entries() {
+                if let Ok(ip) = e.ident.split('%').next().unwrap_or("").parse() {
+                    out.push(PeerRef {
+                        address: ip,
+                        kind: PeerKind::Psk,
+                        file: *f,
+                        span: e.ident_span,
+                    });
+                }
+            }
+        }
+        out
     }
 
     pub fn ipsec_enabled(&self) -> bool {

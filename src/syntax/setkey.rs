@@ -506,7 +506,15 @@ fn policy_command(pairs: Vec<Pair<'_, Rule>>) -> PolicyCommand {
     for c in pairs {
         match c.as_rule() {
             Rule::selector => sels.push(selector(c)),
-            Rule::upperspec => upper = Some(spanned(&c)),
+            Rule::upperspec => {
+                // A non-atomic rule's text may end in the blanks pest skipped.
+                let t = c.as_str().trim_end();
+                let start = c.as_span().start();
+                upper = Some(Spanned::new(
+                    t.to_string(),
+                    Span::new(start, start + t.len()),
+                ));
+            }
             Rule::quoted => tag = Some(spanned(&c)),
             Rule::policy => pol = Some(policy(c)),
             _ => {}

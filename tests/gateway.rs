@@ -1,0 +1,264 @@
+//! Gateway discovery and the checks across one gateway's files.
+
+mod common;
+use common::*;
+use ipseclint::diagnostic::Severity;
+use ipseclint::engine::{lint, Input, LintOptions};
+use ipseclint::source::{DiskFs, MemoryFs};
+use std::path::Path;
+
+const RC: &str = "hostname=\"east.example.net\"\nifconfig_em0=\"inet 203.0.113.1/24\"\nifconfig_em1=\"inet 10.1.0.1/24\"\nipsec_enable=\"YES\"\nracoon_enable=\"YES\"\n";
+const SPD: &str = "flush;\nspdflush;\nspdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/203.0.113.1-198.51.100.1/require;\nspdadd 10.2.0.0/24 10.1.0.0/24 any -P in ipsec esp/tunnel/198.51.100.1-203.0.113.1/require;\n";
+const RACOON: &str = "path pre_shared_key \"/usr/local/etc/racoon/psk.txt\";\nremote 198.51.100.1 {\n exchange_mode main;\n proposal {\n  encryption_algorithm aes 256;\n  hash_algorithm sha256;\n  authentication_method pre_shared_key;\n  dh_group modp2048;\n }\n}\nsainfo address 10.1.0.0/24 any address 10.2.0.0/24 any {\n encryption_algorithm aes;\n authentication_algorithm hmac_sha256;\n compression_algorithm deflate;\n}\n";
+const PSK: &str = "198.51.100.1\tQ7wZp2Lr9XkT4mVb8NcY3sHd\n";
+const MTREE: &str = "./usr/local/etc/racoon/psk.txt type=file uname=root mode=0600\n";
+
+fn gateway(root: &str) -> MemoryFs {
+    let mut fs = MemoryFs::default();
+    fs.insert(format!("{root}/etc/rc.conf"), RC);
+    fs.insert(format!("{root}/etc/ipsec.conf"), SPD);
+    fs.insert(format!("{root}/usr/local/etc/racoon/racoon.conf"), RACOON);
+    fs.insert(format!("{root}/usr/local/etc/racoon/psk.txt"), PSK);
+    fs.insert(format!("{root}/.mtree"), MTREE);
+    fs
+}
+
+fn run(fs: &MemoryFs, path: &str) -> ipseclint::engine::Report {
+    lint(&[Input { path: path.into() }], fs, &LintOptions::default())
+}
+
+fn codes(r: &ipseclint::engine::Report) -> Vec<&'static str> {
+    r.diagnostics.iter().map(|d| d.rule.code).collect()
+}
+
+#[test]
+fn a_clean_gateway_is_clean_and_paths_read_from_the_argument() {
+    let fs = gateway("east");
+    let r = run(&fs, "east");
+    assert!(r.diagnostics.is_empty(), "{:?}", findings(&r));
+    let paths: Vec<String> =
+        r.db.files()
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect();
+    assert!(
+        paths.contains(&"east/usr/local/etc/racoon/racoon.conf".to_string()),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"east/etc/ipsec.conf".to_string()));
+}
+
+#[test]
+fn a_site_is_checked_gateway_by_gateway() {
+    let mut fs = gateway("site/east");
+    for (p, t) in [("site/west/etc/rc.conf", RC), ("site/west/etc/ipsec.conf", "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/203.0.113.1-198.51.100.1/require;\n")] {
+        fs.insert(p, t);
+    }
+    let r = run(&fs, "site");
+    let west: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| r.db.get(d.location.file).path.starts_with("site/west"))
+        .map(|d| d.rule.code)
+        .collect();
+    assert!(west.contains(&"IPS4006"), "{west:?}"); // racoon enabled... but no racoon.conf
+    assert!(west.contains(&"IPS4003"), "{west:?}");
+    assert!(
+        !r.diagnostics
+            .iter()
+            .any(|d| r.db.get(d.location.file).path.starts_with("site/east")),
+        "{:?}",
+        findings(&r)
+    );
+}
+
+#[test]
+fn ipsec_enable_without_the_file_is_an_error_pointing_at_both_lines() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/etc/rc.conf",
+        format!("{RC}ipsec_file=\"/etc/ipsec-vpn.conf\"\n"),
+    );
+    let r = run(&fs, "gw");
+    let d = r
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "IPS4001")
+        .expect("IPS4001");
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(r.db.get(d.location.file).path, Path::new("gw/etc/rc.conf"));
+    assert_eq!(d.related.len(), 1);
+}
+
+#[test]
+fn sainfo_must_equal_the_policy_selectors_exactly() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/usr/local/etc/racoon/racoon.conf",
+        RACOON.replace(
+            "10.1.0.0/24 any address 10.2.0.0/24",
+            "10.1.0.0/16 any address 10.2.0.0/16",
+        ),
+    );
+    let r = run(&fs, "gw");
+    let d = r
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "IPS4007")
+        .expect("IPS4007");
+    assert!(d.related[0].message.contains("exactly"), "{:?}", d.related);
+}
+
+#[test]
+fn psk_lookup_follows_the_exchange_mode() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/usr/local/etc/racoon/psk.txt",
+        "west.example.net\tQ7wZp2Lr9XkT4mVb8NcY3sHd\n",
+    );
+    assert!(codes(&run(&fs, "gw")).contains(&"IPS4012"));
+    // Aggressive mode with the peer's fqdn finds the fqdn line.
+    fs.insert(
+        "gw/usr/local/etc/racoon/racoon.conf",
+        RACOON.replace(
+            "exchange_mode main;",
+            "exchange_mode aggressive;\n peers_identifier fqdn \"west.example.net\";",
+        ),
+    );
+    assert!(!codes(&run(&fs, "gw")).contains(&"IPS4012"));
+}
+
+#[test]
+fn psk_modes_from_mtree_and_etckeeper() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/.mtree",
+        "./usr/local/etc/racoon/psk.txt type=file uname=root mode=0644\n",
+    );
+    assert!(codes(&run(&fs, "gw")).contains(&"IPS4013"));
+    let mut fs = gateway("gw2");
+    fs.insert("gw2/.mtree", "");
+    assert!(!codes(&run(&fs, "gw2")).contains(&"IPS4013"));
+    // No mode source at all: one info.
+    let mut fs = MemoryFs::default();
+    for (p, t) in [
+        ("gw3/etc/rc.conf", RC),
+        ("gw3/etc/ipsec.conf", SPD),
+        ("gw3/usr/local/etc/racoon/racoon.conf", RACOON),
+        ("gw3/usr/local/etc/racoon/psk.txt", PSK),
+    ] {
+        fs.insert(p, t);
+    }
+    fs.insert("gw3/etc/.etckeeper", "maybe chmod 0644 'rc.conf'\n");
+    let c = codes(&run(&fs, "gw3"));
+    assert!(!c.contains(&"IPS4016") && !c.contains(&"IPS4013"), "{c:?}");
+}
+
+#[test]
+fn includes_never_leave_the_root() {
+    let mut fs = gateway("gw");
+    fs.insert("gw/usr/local/etc/racoon/racoon.conf", format!("path include \"/usr/local/etc/racoon\";\ninclude \"../../../../../../etc/master.passwd\";\n{RACOON}"));
+    fs.insert(
+        "etc/master.passwd",
+        "root:secret:0:0::0:0:Charlie &:/root:/bin/csh\n",
+    );
+    let r = run(&fs, "gw");
+    assert!(codes(&r).contains(&"IPS4017"), "{:?}", findings(&r));
+    assert!(r.db.files().iter().all(|f| f.path.starts_with("gw")));
+}
+
+#[test]
+fn include_globs_are_expanded_inside_the_root() {
+    let mut fs = gateway("gw");
+    let (remote, sainfo) = RACOON.split_at(RACOON.find("sainfo").unwrap());
+    let remote = remote.replace(
+        "path pre_shared_key \"/usr/local/etc/racoon/psk.txt\";\n",
+        "",
+    );
+    fs.insert("gw/usr/local/etc/racoon/racoon.conf", format!("path pre_shared_key \"/usr/local/etc/racoon/psk.txt\";\npath include \"/usr/local/etc/racoon\";\ninclude \"peers/*.conf\";\n{sainfo}"));
+    fs.insert("gw/usr/local/etc/racoon/peers/west.conf", remote);
+    let r = run(&fs, "gw");
+    assert!(r.diagnostics.is_empty(), "{:?}", findings(&r));
+    fs.insert(
+        "gw/usr/local/etc/racoon/racoon.conf",
+        "include \"peers/none*.conf\";\n",
+    );
+    assert!(codes(&run(&fs, "gw")).contains(&"IPS4018"));
+}
+
+#[test]
+fn freebsd_version_sets_the_target_unless_given() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/usr/local/etc/racoon/racoon.conf",
+        RACOON.replace("encryption_algorithm aes;", "encryption_algorithm 3des;"),
+    );
+    fs.insert(
+        "gw/bin/freebsd-version",
+        "#!/bin/sh\nUSERLAND_VERSION=\"12.4-RELEASE-p9\"\n",
+    );
+    let r = run(&fs, "gw");
+    let d = r
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "IPS2015")
+        .expect("IPS2015");
+    assert_eq!(d.severity, Severity::Warning, "FreeBSD 12 still has 3des");
+    let r = lint(
+        &[Input { path: "gw".into() }],
+        &fs,
+        &LintOptions {
+            target: Some(ipseclint::engine::Target::FreeBsd14),
+            live: false,
+        },
+    );
+    let d = r
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "IPS2015")
+        .expect("IPS2015");
+    assert_eq!(d.severity, Severity::Error);
+}
+
+#[test]
+fn oversized_files_are_reported_not_read() {
+    let mut fs = gateway("gw");
+    fs.insert("gw/etc/ipsec.conf", "#".repeat(17 * 1024 * 1024));
+    let r = run(&fs, "gw");
+    assert!(codes(&r).contains(&"IPS9003"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_root_are_not_followed_and_live_reads_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("gw");
+    let secret = dir.path().join("outside.conf");
+    std::fs::write(&secret, "spdadd 10.9.0.0/24 10.8.0.0/24 any -P out none;\n").unwrap();
+    for (p, t) in [
+        ("etc/rc.conf", RC),
+        ("usr/local/etc/racoon/racoon.conf", RACOON),
+        ("usr/local/etc/racoon/psk.txt", PSK),
+    ] {
+        let f = root.join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(&f, t).unwrap();
+    }
+    std::os::unix::fs::symlink(&secret, root.join("etc/ipsec.conf")).unwrap();
+    let psk = root.join("usr/local/etc/racoon/psk.txt");
+    std::fs::set_permissions(&psk, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = lint(
+        &[Input { path: root.clone() }],
+        &DiskFs,
+        &LintOptions {
+            target: None,
+            live: true,
+        },
+    );
+    let c = codes(&r);
+    assert!(c.contains(&"IPS4017"), "{c:?}");
+    assert!(r.db.files().iter().all(|f| f.path != secret));
+    // --live reads the real mode (0644) — and, when not root, the owner.
+    assert!(c.contains(&"IPS4013"), "{c:?}");
+}
