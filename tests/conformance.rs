@@ -96,10 +96,7 @@ fn compare(path: &Path, target: Target, verdict: &Verdict) -> Option<String> {
 
 #[test]
 fn wild_racoon_and_setkey_files_match_the_real_parsers() {
-    let Some(shared) = shared() else {
-        println!("SKIP: ../shared is absent; conformance files are not available");
-        return;
-    };
+    let shared = shared_or_skip!();
     let wild = shared.join("conformance/wild");
     let tsv = std::fs::read_to_string(wild.join("SOURCES.tsv")).expect("SOURCES.tsv");
     let mut lines = tsv.lines();
@@ -140,10 +137,7 @@ fn wild_racoon_and_setkey_files_match_the_real_parsers() {
 
 #[test]
 fn racoon_samples_match_the_real_parser() {
-    let Some(shared) = shared() else {
-        println!("SKIP: ../shared is absent; conformance files are not available");
-        return;
-    };
+    let shared = shared_or_skip!();
     let dir = shared.join("conformance/racoon-samples");
     let sources = std::fs::read_to_string(dir.join("SOURCES.txt")).expect("SOURCES.txt");
     // Lines such as:  racoon.conf.sample   freebsd13 profile: REJECT line 58 (...); freebsd12: ACCEPT
@@ -191,10 +185,7 @@ fn racoon_samples_match_the_real_parser() {
 /// ones rejected only for environmental reasons get no syntax error.
 #[test]
 fn every_conformance_racoon_conf_parses_without_panic() {
-    let Some(shared) = shared() else {
-        println!("SKIP: ../shared is absent; conformance files are not available");
-        return;
-    };
+    let shared = shared_or_skip!();
     let mut n = 0;
     for e in walkdir::WalkDir::new(shared.join("conformance"))
         .into_iter()
@@ -211,10 +202,7 @@ fn every_conformance_racoon_conf_parses_without_panic() {
 
 #[test]
 fn every_wild_psk_file_parses() {
-    let Some(shared) = shared() else {
-        println!("SKIP: ../shared is absent; conformance files are not available");
-        return;
-    };
+    let shared = shared_or_skip!();
     let dir = shared.join("conformance/wild/psk");
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -248,10 +236,7 @@ fn every_wild_psk_file_parses() {
 /// `setkey -n` with the kernel algorithm set of the named release).
 #[test]
 fn setkey_samples_match_the_real_parser() {
-    let Some(shared) = shared() else {
-        println!("SKIP: ../shared is absent; conformance files are not available");
-        return;
-    };
+    let shared = shared_or_skip!();
     let dir = shared.join("conformance/racoon-samples");
     let sources = std::fs::read_to_string(dir.join("SOURCES.txt")).expect("SOURCES.txt");
     // The verdict lines this table mirrors must still be there.
@@ -298,10 +283,7 @@ fn setkey_samples_match_the_real_parser() {
 /// error, and FreeBSD's own defaults/rc.conf gives no finding at all.
 #[test]
 fn rc_conf_files_parse_and_defaults_are_clean() {
-    let Some(shared) = shared() else {
-        println!("SKIP: ../shared is absent; conformance files are not available");
-        return;
-    };
+    let shared = shared_or_skip!();
     let mut files: Vec<PathBuf> = std::fs::read_dir(shared.join("conformance/wild/rcconf"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -43,6 +43,19 @@ impl Loader<'_> {
         discovery::resolve(self.fs, self.root, self.layout, cwd, path)
     }
 
+    /// Register a file the gateway uses without reading it (existence only).
+    fn note(&mut self, role: Role, configured: String, mention: Option<Mention>) {
+        let resolved = self.resolve("/", &configured);
+        self.files.push(FileRef {
+            role,
+            configured,
+            mention,
+            resolved,
+            file: None,
+            mode: None,
+        });
+    }
+
     /// Resolve, read and register a file; returns its id when read.
     fn take(
         &mut self,
@@ -246,14 +259,7 @@ pub fn load_gateway(
                             racoon.push(check_racoon(iid, &t, target, report));
                         }
                     }
-                    None => ld.files.push(FileRef {
-                        role: Role::RacoonInclude,
-                        configured: configured.clone(),
-                        mention: Some(mention),
-                        resolved: ld.resolve("/", &configured),
-                        file: None,
-                        mode: None,
-                    }),
+                    None => ld.note(Role::RacoonInclude, configured, Some(mention)),
                 }
             }
         }
@@ -296,15 +302,7 @@ pub fn load_gateway(
     // Certificates racoon loads at startup.
     for part in &racoon {
         for (path, mention) in certificate_paths(part) {
-            let r = ld.resolve("/", &path);
-            ld.files.push(FileRef {
-                role: Role::Certificate,
-                configured: path,
-                mention: Some(mention),
-                resolved: r,
-                file: None,
-                mode: None,
-            });
+            ld.note(Role::Certificate, path, Some(mention));
         }
     }
 
@@ -312,27 +310,19 @@ pub fn load_gateway(
     if rc.yes("firewall_enable") {
         let script = rc.value("firewall_script").to_string();
         if script != "/etc/rc.firewall" {
-            let r = ld.resolve("/", &script);
-            ld.files.push(FileRef {
-                role: Role::FirewallScript,
-                configured: script,
-                mention: rc.origin("firewall_script").map(Mention::from),
-                resolved: r,
-                file: None,
-                mode: None,
-            });
+            ld.note(
+                Role::FirewallScript,
+                script,
+                rc.origin("firewall_script").map(Mention::from),
+            );
         }
         let ty = rc.value("firewall_type").to_string();
         if !FIREWALL_TYPES.contains(&ty.to_ascii_lowercase().as_str()) {
-            let r = ld.resolve("/", &ty);
-            ld.files.push(FileRef {
-                role: Role::IpfwRules,
-                configured: ty,
-                mention: rc.origin("firewall_type").map(Mention::from),
-                resolved: r,
-                file: None,
-                mode: None,
-            });
+            ld.note(
+                Role::IpfwRules,
+                ty,
+                rc.origin("firewall_type").map(Mention::from),
+            );
         }
     }
     for (var, rules_var, role) in [
@@ -341,15 +331,11 @@ pub fn load_gateway(
     ] {
         if rc.yes(var) {
             let path = rc.value(rules_var).to_string();
-            let r = ld.resolve("/", &path);
-            ld.files.push(FileRef {
+            ld.note(
                 role,
-                configured: path,
-                mention: rc.origin(rules_var).or(rc.origin(var)).map(Mention::from),
-                resolved: r,
-                file: None,
-                mode: None,
-            });
+                path,
+                rc.origin(rules_var).or(rc.origin(var)).map(Mention::from),
+            );
         }
     }
 

@@ -20,22 +20,6 @@ pub struct GatewayCtx<'a> {
 
 type Check = fn(&GatewayCtx, &mut Vec<Diagnostic>);
 
-macro_rules! rule {
-    ($id:ident, $code:literal, $name:literal, $sev:ident, $summary:literal,
-     why: $why:literal, bad: $bad:literal, good: $good:literal, log: $log:expr) => {
-        pub const $id: RuleMeta = RuleMeta {
-            code: $code,
-            name: $name,
-            severity: Severity::$sev,
-            summary: $summary,
-            why: $why,
-            bad: $bad,
-            good: $good,
-            log: $log,
-        };
-    };
-}
-
 pub const CHECKS: &[(&RuleMeta, Check)] = &[
     (&IPSEC_FILE_MISSING, ipsec_file_missing),
     (&RACOON_NOT_ENABLED, racoon_not_enabled),
@@ -81,11 +65,7 @@ pub const RULES: &[&RuleMeta] = &[
 ];
 
 pub fn check(cx: &GatewayCtx) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (_, f) in CHECKS {
-        f(cx, &mut out);
-    }
-    out
+    super::run(CHECKS, cx)
 }
 
 impl GatewayCtx<'_> {

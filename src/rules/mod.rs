@@ -13,7 +13,24 @@
 //! | IPS40xx  | across one gateway's files                   |
 //! | IPS9xxx  | files and inputs                             |
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// Declares a rule's [`RuleMeta`] next to the check that emits it.
+macro_rules! rule {
+    ($id:ident, $code:literal, $name:literal, $sev:ident, $summary:literal,
+     why: $why:literal, bad: $bad:literal, good: $good:literal, log: $log:expr) => {
+        pub const $id: RuleMeta = RuleMeta {
+            code: $code,
+            name: $name,
+            severity: Severity::$sev,
+            summary: $summary,
+            why: $why,
+            bad: $bad,
+            good: $good,
+            log: $log,
+        };
+    };
+}
 
 pub mod files;
 pub mod gateway;
@@ -37,6 +54,18 @@ pub struct RuleMeta {
     pub good: &'static str,
     /// The racoon.log message this prevents, where there is one.
     pub log: Option<&'static str>,
+}
+
+/// Run every check of an area (each area lists its checks in `CHECKS`).
+pub fn run<C, F: Fn(&C, &mut Vec<Diagnostic>)>(
+    checks: &[(&'static RuleMeta, F)],
+    cx: &C,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (_, f) in checks {
+        f(cx, &mut out);
+    }
+    out
 }
 
 /// Every rule, sorted by code.

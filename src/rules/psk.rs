@@ -14,22 +14,6 @@ pub struct PskCtx<'a> {
 
 type Check = fn(&PskCtx, &mut Vec<Diagnostic>);
 
-macro_rules! rule {
-    ($id:ident, $code:literal, $name:literal, $sev:ident, $summary:literal,
-     why: $why:literal, bad: $bad:literal, good: $good:literal, log: $log:expr) => {
-        pub const $id: RuleMeta = RuleMeta {
-            code: $code,
-            name: $name,
-            severity: Severity::$sev,
-            summary: $summary,
-            why: $why,
-            bad: $bad,
-            good: $good,
-            log: $log,
-        };
-    };
-}
-
 pub const CHECKS: &[(&RuleMeta, Check)] = &[
     (&INDENTED_ENTRY, indented_entry),
     (&TRAILING_WHITESPACE, trailing_whitespace),
@@ -55,11 +39,7 @@ pub const RULES: &[&RuleMeta] = &[
 ];
 
 pub fn check(cx: &PskCtx) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (_, f) in CHECKS {
-        f(cx, &mut out);
-    }
-    out
+    super::run(CHECKS, cx)
 }
 
 rule!(INDENTED_ENTRY, "IPS2501", "indented-psk-entry", Error,

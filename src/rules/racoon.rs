@@ -32,22 +32,6 @@ impl RacoonCtx<'_> {
 
 type Check = fn(&RacoonCtx, &mut Vec<Diagnostic>);
 
-macro_rules! rule {
-    ($id:ident, $code:literal, $name:literal, $sev:ident, $summary:literal,
-     why: $why:literal, bad: $bad:literal, good: $good:literal, log: $log:expr) => {
-        pub const $id: RuleMeta = RuleMeta {
-            code: $code,
-            name: $name,
-            severity: Severity::$sev,
-            summary: $summary,
-            why: $why,
-            bad: $bad,
-            good: $good,
-            log: $log,
-        };
-    };
-}
-
 /// Every racoon.conf check, with its rule.
 pub const CHECKS: &[(&RuleMeta, Check)] = &[
     (&MISSING_EXCHANGE_MODE, missing_exchange_mode),
@@ -102,11 +86,7 @@ pub const RULES: &[&RuleMeta] = &[
 ];
 
 pub fn check(cx: &RacoonCtx) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (_, f) in CHECKS {
-        f(cx, &mut out);
-    }
-    out
+    super::run(CHECKS, cx)
 }
 
 fn remote_label(r: &Remote) -> String {

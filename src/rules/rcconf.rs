@@ -28,22 +28,6 @@ pub struct RcCtx<'a> {
 
 type Check = fn(&RcCtx, &mut Vec<Diagnostic>);
 
-macro_rules! rule {
-    ($id:ident, $code:literal, $name:literal, $sev:ident, $summary:literal,
-     why: $why:literal, bad: $bad:literal, good: $good:literal, log: $log:expr) => {
-        pub const $id: RuleMeta = RuleMeta {
-            code: $code,
-            name: $name,
-            severity: Severity::$sev,
-            summary: $summary,
-            why: $why,
-            bad: $bad,
-            good: $good,
-            log: $log,
-        };
-    };
-}
-
 pub const CHECKS: &[(&RuleMeta, Check)] = &[
     (&COMMAND_LINE, command_line),
     (&UNKNOWN_VARIABLE, unknown_variable),
@@ -63,11 +47,7 @@ pub const RULES: &[&RuleMeta] = &[
 ];
 
 pub fn check(cx: &RcCtx) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (_, f) in CHECKS {
-        f(cx, &mut out);
-    }
-    out
+    super::run(CHECKS, cx)
 }
 
 rule!(COMMAND_LINE, "IPS3501", "rc-command-line", Warning,

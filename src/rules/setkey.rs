@@ -18,22 +18,6 @@ pub struct SetkeyCtx<'a> {
 
 type Check = fn(&SetkeyCtx, &mut Vec<Diagnostic>);
 
-macro_rules! rule {
-    ($id:ident, $code:literal, $name:literal, $sev:ident, $summary:literal,
-     why: $why:literal, bad: $bad:literal, good: $good:literal, log: $log:expr) => {
-        pub const $id: RuleMeta = RuleMeta {
-            code: $code,
-            name: $name,
-            severity: Severity::$sev,
-            summary: $summary,
-            why: $why,
-            bad: $bad,
-            good: $good,
-            log: $log,
-        };
-    };
-}
-
 pub const CHECKS: &[(&RuleMeta, Check)] = &[
     (&KEY_LENGTH, key_length),
     (&ALGORITHM_SUPPORT, algorithm_support),
@@ -63,11 +47,7 @@ pub const RULES: &[&RuleMeta] = &[
 ];
 
 pub fn check(cx: &SetkeyCtx) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (_, f) in CHECKS {
-        f(cx, &mut out);
-    }
-    out
+    super::run(CHECKS, cx)
 }
 
 fn sa_algs(c: &Command) -> Vec<&AlgKey> {

@@ -65,3 +65,17 @@ pub fn rel(p: &Path) -> String {
         .to_string_lossy()
         .replace('\\', "/")
 }
+
+/// `../shared`, or return from the test with a printed reason.
+#[macro_export]
+macro_rules! shared_or_skip {
+    () => {
+        match $crate::common::shared() {
+            Some(s) => s,
+            None => {
+                println!("SKIP: ../shared is absent; conformance files are not available");
+                return;
+            }
+        }
+    };
+}
