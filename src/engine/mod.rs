@@ -181,7 +181,16 @@ fn is_strongswan(text: &str) -> bool {
 pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report {
     let mut report = Report::default();
     for input in inputs {
-        if fs.is_dir(&input.path) {
+        if fs.is_dir(&input.path) && opts.live {
+            // A running system is one gateway; never walk its whole tree.
+            load_gateway(
+                fs,
+                &input.path,
+                discovery::Layout::Snapshot,
+                opts,
+                &mut report,
+            );
+        } else if fs.is_dir(&input.path) {
             match discovery::classify_dir(fs, &input.path) {
                 DirKind::Gateway(layout) => {
                     load_gateway(fs, &input.path, layout, opts, &mut report);

@@ -3,6 +3,7 @@
 //! to the source.
 
 pub mod algorithms;
+pub mod firewall;
 pub mod gateway;
 pub mod racoon;
 pub mod rcconf;
