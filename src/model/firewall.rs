@@ -166,3 +166,92 @@ impl Decision {
         }
     }
 }
+
+/// An address constraint of a rule: a list of networks, possibly negated.
+/// An empty list without negation means "any".
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct AddrMatch {
+    pub nets: Vec<ipnet::IpNet>,
+    pub negated: bool,
+}
+
+impl AddrMatch {
+    pub fn any() -> Self {
+        AddrMatch::default()
+    }
+    pub fn is_any(&self) -> bool {
+        self.nets.is_empty() && !self.negated
+    }
+}
+
+/// The packets a rule matches, as sets over header fields, for the
+/// shadowed-rule analysis. `None` fields mean "any".
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct HeaderSpace {
+    /// `None`: both directions.
+    pub dir: Option<Dir>,
+    /// Interface names the rule is bound to (`None`: any). A trailing `*` is a prefix wildcard.
+    pub ifaces: Option<Vec<String>>,
+    /// IP protocols (`None`: any).
+    pub protos: Option<Vec<u8>>,
+    pub src: AddrMatch,
+    pub dst: AddrMatch,
+    /// Inclusive port ranges (`None`: any); only TCP/UDP packets can match a port range.
+    pub sports: Option<Vec<(u16, u16)>>,
+    pub dports: Option<Vec<(u16, u16)>>,
+}
+
+/// What a rule does to the packets it matches, for the analyses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleEffect {
+    Pass,
+    Block,
+    /// Does not decide (count, log, skip, tee, ...).
+    Continue,
+}
+
+/// One rule of a loaded ruleset as the analyses see it.
+#[derive(Clone, Debug)]
+pub struct RuleInfo {
+    pub rule: RuleRef,
+    pub effect: RuleEffect,
+    /// ipf `quick` (ipfw rules always stop at the first terminating match).
+    pub quick: bool,
+    /// `None` when the rule's match cannot be expressed exactly (state, flags, tables...).
+    pub space: Option<HeaderSpace>,
+    /// The rule as written, for messages.
+    pub text: String,
+}
+
+/// How a ruleset decides: ipfw stops at the first matching terminating
+/// rule; ipfilter lets the last matching rule win unless one is `quick`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchOrder {
+    FirstMatch,
+    LastMatch,
+}
+
+/// Kernel and sysctl facts that change how a firewall sees IPsec traffic.
+#[derive(Clone, Debug, Default)]
+pub struct FirewallEnv {
+    /// The gateway's own addresses (ipfw `me`).
+    pub local: Vec<IpAddr>,
+    /// ipfw: IPFIREWALL_DEFAULT_TO_ACCEPT / net.inet.ip.fw.default_to_accept;
+    /// ipf: pass unless IPFILTER_DEFAULT_BLOCK.
+    pub default_pass: Option<bool>,
+    /// Decapsulated tunnel traffic is filtered (net.inet.ipsec.filtertunnel=1,
+    /// IPSEC_FILTERTUNNEL / IPSEC_FILTERGIF).
+    pub filter_tunnel: bool,
+}
+
+/// A loaded ruleset of either firewall.
+pub trait Ruleset {
+    fn order(&self) -> MatchOrder;
+    /// The kernel default when no rule decides.
+    fn default_pass(&self, env: &FirewallEnv) -> bool;
+    /// Evaluate packets in time order; state made by one packet applies to
+    /// the later ones.
+    fn evaluate(&self, env: &FirewallEnv, packets: &[Packet]) -> Vec<Decision>;
+    /// Every loaded rule, in evaluation order.
+    fn rules(&self) -> Vec<RuleInfo>;
+}
