@@ -43,10 +43,10 @@ fn only_file(dir: &std::path::Path) -> PathBuf {
     files[0].clone()
 }
 
-/// Gateway rules (IPS40xx) are checked on whole gateway directories; the
+/// Gateway and firewall rules (IPS40xx, IPS50xx) are checked on whole gateway directories; the
 /// others on their single file.
 fn fixture(dir: &std::path::Path, code: &str) -> PathBuf {
-    if code.starts_with("IPS40") {
+    if code.starts_with("IPS40") || code.starts_with("IPS50") {
         dir.to_path_buf()
     } else {
         only_file(dir)

@@ -370,7 +370,33 @@ pub fn load_gateway(
         anchor,
     };
     report.diagnostics.extend(rg::check(&cx));
+    let env = firewall_env(&gateway);
+    let firewalls = Vec::new();
+    let fcx = crate::rules::firewall::FirewallCtx {
+        gateway: &gateway,
+        firewalls: &firewalls,
+        env,
+        anchor,
+    };
+    report
+        .diagnostics
+        .extend(crate::rules::firewall::check(&fcx));
     gateway
+}
+
+/// What the kernel and sysctls say about filtering IPsec traffic.
+fn firewall_env(g: &Gateway) -> crate::model::firewall::FirewallEnv {
+    let sysctl = |name: &str| g.sysctl.value(name).trim().to_string();
+    let loader = |name: &str| g.loader.value(name).trim().trim_matches('"').to_string();
+    crate::model::firewall::FirewallEnv {
+        local: g.addresses().iter().map(|a| a.net.addr()).collect(),
+        default_pass: match loader("net.inet.ip.fw.default_to_accept").as_str() {
+            "1" => Some(true),
+            _ => None,
+        },
+        filter_tunnel: sysctl("net.inet.ipsec.filtertunnel") == "1"
+            || sysctl("net.inet6.ipsec6.filtertunnel") == "1",
+    }
 }
 
 /// A file to attach gateway-wide findings to (the first file read).

@@ -91,7 +91,7 @@ pub enum KeylenRule {
 impl KeylenRule {
     pub fn allows(self, bits: u64) -> bool {
         match self {
-            KeylenRule::Range(lo, hi) => bits % 8 == 0 && (lo..=hi).contains(&bits),
+            KeylenRule::Range(lo, hi) => bits.is_multiple_of(8) && (lo..=hi).contains(&bits),
             KeylenRule::OneOf(list) => list.contains(&bits),
         }
     }

@@ -8,3 +8,4 @@ pub mod gateway;
 pub mod racoon;
 pub mod rcconf;
 pub mod rcconf_catalogue;
+pub mod reachability;

@@ -33,6 +33,7 @@ macro_rules! rule {
 }
 
 pub mod files;
+pub mod firewall;
 pub mod gateway;
 pub mod psk;
 pub mod racoon;
@@ -77,6 +78,7 @@ pub fn all() -> Vec<&'static RuleMeta> {
     v.extend_from_slice(setkey::RULES);
     v.extend_from_slice(rcconf::RULES);
     v.extend_from_slice(gateway::RULES);
+    v.extend_from_slice(firewall::RULES);
     v.extend_from_slice(files::RULES);
     v.sort_by_key(|r| r.code);
     v

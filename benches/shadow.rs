@@ -1,0 +1,104 @@
+//! The shadowed-rule analysis on a 10,000-rule ruleset (first match, as
+//! ipfw, and last match with quick, as ipfilter). Figures go in BENCHMARKS.md.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ipseclint::model::firewall::{
+    AddrMatch, Dir, HeaderSpace, MatchOrder, RuleEffect, RuleInfo, RuleRef,
+};
+use ipseclint::model::reachability::shadowed_rules;
+use ipseclint::source::{FileId, Span};
+
+/// A deterministic mix of rules: host and network sources and destinations,
+/// protocols, port ranges, interfaces and both directions.
+pub fn ruleset(n: usize) -> Vec<RuleInfo> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (0..n)
+        .map(|i| {
+            let r = next();
+            let net = |r: u64, len: u8| -> AddrMatch {
+                let a = std::net::Ipv4Addr::from(
+                    ((10u32 << 24) | (r as u32 & 0x00ff_ffff)) & !((1u64 << (32 - len)) - 1) as u32,
+                );
+                AddrMatch {
+                    nets: vec![ipnet::IpNet::V4(ipnet::Ipv4Net::new(a, len).unwrap())],
+                    negated: false,
+                }
+            };
+            let src = if r % 5 == 0 {
+                AddrMatch::any()
+            } else {
+                net(r >> 8, [8, 16, 24, 32][(r as usize >> 3) % 4])
+            };
+            let dst = if r % 7 == 0 {
+                AddrMatch::any()
+            } else {
+                net(r >> 24, [16, 24, 32][(r as usize >> 5) % 3])
+            };
+            let protos = match r % 4 {
+                0 => None,
+                1 => Some(vec![6]),
+                2 => Some(vec![17]),
+                _ => Some(vec![50]),
+            };
+            let dports = if matches!(r % 4, 1 | 2) && r % 3 == 0 {
+                let lo = (r >> 40) as u16 % 60000;
+                Some(vec![(lo, lo + (r >> 56) as u16 % 100)])
+            } else {
+                None
+            };
+            RuleInfo {
+                rule: RuleRef {
+                    file: FileId(0),
+                    span: Span::default(),
+                    index: i,
+                },
+                effect: if r % 3 == 0 {
+                    RuleEffect::Block
+                } else {
+                    RuleEffect::Pass
+                },
+                quick: r % 2 == 0,
+                space: Some(HeaderSpace {
+                    dir: match r % 3 {
+                        0 => None,
+                        1 => Some(Dir::In),
+                        _ => Some(Dir::Out),
+                    },
+                    ifaces: if r % 11 == 0 {
+                        None
+                    } else {
+                        Some(vec![format!("em{}", r % 4)])
+                    },
+                    protos,
+                    src,
+                    dst,
+                    sports: None,
+                    dports,
+                }),
+                text: String::new(),
+            }
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let rules = ruleset(10_000);
+    let mut g = c.benchmark_group("shadowed rules, 10k-rule ruleset");
+    g.sample_size(10);
+    g.bench_function("first match (ipfw)", |b| {
+        b.iter(|| shadowed_rules(&rules, MatchOrder::FirstMatch))
+    });
+    g.bench_function("last match + quick (ipf)", |b| {
+        b.iter(|| shadowed_rules(&rules, MatchOrder::LastMatch))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

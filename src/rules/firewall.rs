@@ -1,0 +1,588 @@
+//! The IPsec firewall checks (IPS50xx): does each firewall the gateway starts
+//! let IKE, ESP/AH and (with NAT-T) UDP 4500 through, both ways, for every
+//! peer; do anti-spoof rules eat decapsulated tunnel traffic; which rules can
+//! never match. Every finding names the rule that decides.
+
+use super::RuleMeta;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::firewall::{
+    proto, Decision, Dir, FirewallEnv, MatchOrder, Packet, RuleEffect, Ruleset, Verdict,
+};
+use crate::model::gateway::{Firewall, Gateway, Mention};
+use crate::model::reachability::shadowed_rules;
+use crate::source::{FileId, Span};
+use crate::syntax::setkey::{CommandKind, Direction};
+use std::net::IpAddr;
+
+/// A firewall ruleset as loaded on the gateway.
+pub struct LoadedFirewall {
+    pub kind: Firewall,
+    /// The rules file (or script), for findings decided by the default rule.
+    pub file: FileId,
+    pub ruleset: Box<dyn Ruleset>,
+}
+
+pub struct FirewallCtx<'a> {
+    pub gateway: &'a Gateway,
+    pub firewalls: &'a [LoadedFirewall],
+    pub env: FirewallEnv,
+    /// Where to attach gateway-wide findings.
+    pub anchor: Option<FileId>,
+}
+
+type Check = fn(&FirewallCtx, &mut Vec<Diagnostic>);
+
+pub const CHECKS: &[(&RuleMeta, Check)] = &[
+    (&SHADOWED_RULE, shadowed),
+    (&ESP_BLOCKED, esp_blocked),
+    (&IKE_BLOCKED, ike_blocked),
+    (&NATT_BLOCKED, natt_blocked),
+    (&IKE_RESPONDER_BLOCKED, ike_responder_blocked),
+    (&PROTOTYPE_BLOCKS_IPSEC, prototype_blocks_ipsec),
+    (&ANTISPOOF_DROPS_TUNNEL, antispoof_drops_tunnel),
+    (&GIF_BLOCKED, gif_blocked),
+    (&UNKNOWN_INTERFACE, unknown_interface),
+    (&ESP_WITH_PORTS, esp_with_ports),
+];
+
+pub const RULES: &[&RuleMeta] = &[
+    &SHADOWED_RULE,
+    &ESP_BLOCKED,
+    &IKE_BLOCKED,
+    &NATT_BLOCKED,
+    &IKE_RESPONDER_BLOCKED,
+    &PROTOTYPE_BLOCKS_IPSEC,
+    &ANTISPOOF_DROPS_TUNNEL,
+    &GIF_BLOCKED,
+    &UNKNOWN_INTERFACE,
+    &ESP_WITH_PORTS,
+];
+
+pub fn check(cx: &FirewallCtx) -> Vec<Diagnostic> {
+    super::run(CHECKS, cx)
+}
+
+/// One IPsec peering as this gateway sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tunnel {
+    pub local: IpAddr,
+    pub peer: IpAddr,
+    /// The interface that owns the local address, when rc.conf says.
+    pub iface: Option<String>,
+    /// ESP (50) or AH (51) per the SPD.
+    pub protos: Vec<u8>,
+    /// Networks behind each end (tunnel-mode selectors).
+    pub local_net: Option<ipnet::IpNet>,
+    pub remote_net: Option<ipnet::IpNet>,
+    pub nat_t: bool,
+    pub mention: Mention,
+}
+
+/// Every tunnel the gateway's SPD and racoon.conf describe.
+pub fn tunnels(g: &Gateway) -> Vec<Tunnel> {
+    let addrs = g.addresses();
+    let iface_of = |ip: IpAddr| {
+        addrs
+            .iter()
+            .find(|a| a.net.addr() == ip)
+            .map(|a| a.interface.clone())
+    };
+    let nat_t = |peer: IpAddr| {
+        g.racoon.iter().any(|p| {
+            p.model
+                .remotes
+                .iter()
+                .any(|r| r.nat_traversal && (r.address() == Some(peer) || r.is_anonymous()))
+        })
+    };
+    let mut out: Vec<Tunnel> = Vec::new();
+    if let Some((f, s)) = &g.setkey {
+        for c in &s.commands {
+            let CommandKind::SpdAdd(p) = &c.kind else {
+                continue;
+            };
+            if p.policy.direction.value != Direction::Out || p.policy.rules.is_empty() {
+                continue;
+            }
+            let protos: Vec<u8> = p
+                .policy
+                .rules
+                .iter()
+                .filter_map(|r| match r.protocol.value.as_str() {
+                    "esp" => Some(proto::ESP),
+                    "ah" => Some(proto::AH),
+                    _ => None,
+                })
+                .collect();
+            let tunnel = p
+                .policy
+                .rules
+                .iter()
+                .find(|r| r.mode.value == "tunnel")
+                .and_then(|r| r.endpoints.as_ref());
+            let (local, peer) = match tunnel {
+                Some((a, b)) => (a.ip, b.ip),
+                None => (
+                    p.src.as_ref().and_then(|s| s.host.ip),
+                    p.dst.as_ref().and_then(|d| d.host.ip),
+                ),
+            };
+            let (Some(local), Some(peer)) = (local, peer) else {
+                continue;
+            };
+            if out.iter().any(|t| t.local == local && t.peer == peer) {
+                continue;
+            }
+            out.push(Tunnel {
+                local,
+                peer,
+                iface: iface_of(local),
+                protos,
+                local_net: tunnel.and(p.src.as_ref().and_then(|s| s.net())),
+                remote_net: tunnel.and(p.dst.as_ref().and_then(|d| d.net())),
+                nat_t: nat_t(peer),
+                mention: Mention {
+                    file: *f,
+                    span: c.span,
+                },
+            });
+        }
+    }
+    out
+}
+
+/// The verdict of every firewall for a packet sequence: the last packet's
+/// decision from the first firewall that blocks it (both must pass).
+fn verdict(cx: &FirewallCtx, packets: &[Packet]) -> Option<(usize, Decision, bool)> {
+    for (i, fw) in cx.firewalls.iter().enumerate() {
+        let ds = fw.ruleset.evaluate(&cx.env, packets);
+        let default_pass = fw.ruleset.default_pass(&cx.env);
+        for d in ds {
+            if d.effective(default_pass) != Verdict::Pass {
+                return Some((i, d, default_pass));
+            }
+        }
+    }
+    None
+}
+
+fn fw_name(k: Firewall) -> &'static str {
+    match k {
+        Firewall::Ipfw => "ipfw",
+        Firewall::Ipfilter => "ipfilter",
+    }
+}
+
+/// A finding at the deciding rule, or at the rules file when the default decided.
+fn blocked(
+    cx: &FirewallCtx,
+    rule: &'static RuleMeta,
+    fw: usize,
+    d: &Decision,
+    what: String,
+    t: &Tunnel,
+) -> Diagnostic {
+    let f = &cx.firewalls[fw];
+    let mut diag = match d.rule {
+        Some(r) => Diagnostic::new(
+            rule,
+            r.file,
+            r.span,
+            format!("{what}: this {} rule blocks it", fw_name(f.kind)),
+        ),
+        None => Diagnostic::new(
+            rule,
+            f.file,
+            Span::new(0, 0),
+            format!(
+                "{what}: no {} rule passes it, so the default rule blocks it",
+                fw_name(f.kind)
+            ),
+        ),
+    };
+    diag = diag.with_related(
+        t.mention.file,
+        t.mention.span,
+        format!("the tunnel {} ↔ {}", t.local, t.peer),
+    );
+    diag
+}
+
+rule!(SHADOWED_RULE, "IPS5001", "shadowed-rule", Warning,
+    "A firewall rule that can never match: earlier rules (ipfw) or quick/later rules (ipf) take all its packets.",
+    why: "A shadowed pass rule looks like it opens something it never opens; a shadowed block rule\n\
+          protects nothing. The analysis is exact over addresses, ports, protocols, interfaces and\n\
+          directions. A rule shadowed by rules of the other action is a warning; of the same action, an info.",
+    bad: "add 100 deny ip from 10.0.0.0/8 to any\nadd 200 allow esp from 10.1.0.1 to me",
+    good: "add 100 allow esp from 10.1.0.1 to me\nadd 200 deny ip from 10.0.0.0/8 to any",
+    log: None);
+
+fn shadowed(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    for fw in cx.firewalls {
+        let rules = fw.ruleset.rules();
+        for s in shadowed_rules(&rules, fw.ruleset.order()) {
+            let r = &rules[s.rule];
+            let sev = if s.same_effect {
+                Severity::Info
+            } else {
+                Severity::Warning
+            };
+            let what = if s.same_effect {
+                "has no effect"
+            } else {
+                "is contradicted"
+            };
+            let mut d = Diagnostic::new(
+                &SHADOWED_RULE,
+                r.rule.file,
+                r.rule.span,
+                format!(
+                    "this rule can never match: it {what} by the rules that take all its packets"
+                ),
+            )
+            .with_severity(sev);
+            for j in s.by.iter().take(3) {
+                let c = &rules[*j];
+                d = d.with_related(
+                    c.rule.file,
+                    c.rule.span,
+                    "takes packets of the shadowed rule",
+                );
+            }
+            if fw.ruleset.order() == MatchOrder::FirstMatch {
+                d = d.with_help("move the rule above the rules that shadow it, or remove it");
+            } else {
+                d = d.with_help(
+                    "ipfilter lets the last matching rule win unless an earlier one is `quick`",
+                );
+            }
+            out.push(d);
+        }
+    }
+}
+
+rule!(ESP_BLOCKED, "IPS5002", "esp-blocked", Error,
+    "ESP (or AH) between the gateway and a peer does not pass the firewall in both directions.",
+    why: "IKE can succeed while the tunnel's packets are dropped: ESP is IP protocol 50 (AH 51) and must\n\
+          pass in and out between the two tunnel endpoints.",
+    bad: "add 65000 deny ip from any to any    # nothing passes esp",
+    good: "add 1000 allow esp from 198.51.100.1 to 203.0.113.1 in via em0\nadd 1010 allow esp from 203.0.113.1 to 198.51.100.1 out via em0",
+    log: Some("phase2 negotiation failed due to time up."));
+
+fn esp_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    for t in tunnels(cx.gateway) {
+        for p in &t.protos {
+            let name = if *p == proto::AH { "AH" } else { "ESP" };
+            let outbound = Packet::new(Dir::Out, t.iface.as_deref(), *p, t.local, t.peer);
+            let inbound = Packet::new(Dir::In, t.iface.as_deref(), *p, t.peer, t.local);
+            if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&outbound)) {
+                out.push(blocked(
+                    cx,
+                    &ESP_BLOCKED,
+                    fw,
+                    &d,
+                    format!("{name} from {} to {} cannot leave", t.local, t.peer),
+                    &t,
+                ));
+            }
+            match (verdict(cx, std::slice::from_ref(&inbound)), verdict(cx, &[outbound.clone(), inbound.clone()])) {
+                (Some((fw, d, _)), Some(_)) => out.push(blocked(cx, &ESP_BLOCKED, fw, &d, format!("{name} from {} to {} cannot get in", t.peer, t.local), &t)),
+                (Some((fw, d, _)), None) => out.push(
+                    blocked(cx, &ESP_BLOCKED, fw, &d, format!("{name} from {} gets in only as a reply to our own {name} (state)", t.peer), &t)
+                        .with_severity(Severity::Warning)
+                        .with_help("after a restart or rekey the peer sends first; pass inbound ESP explicitly"),
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn ike(
+    cx: &FirewallCtx,
+    out: &mut Vec<Diagnostic>,
+    port: u16,
+    rule: &'static RuleMeta,
+    only_nat_t: bool,
+) {
+    for t in tunnels(cx.gateway) {
+        if only_nat_t && !t.nat_t {
+            continue;
+        }
+        let request = Packet::udp(Dir::Out, t.iface.as_deref(), t.local, port, t.peer, port);
+        let reply = request.reply(Dir::In, t.iface.as_deref());
+        if let Some((fw, d, _)) = verdict(cx, &[request.clone(), reply]) {
+            out.push(blocked(cx, rule, fw, &d, format!("IKE (UDP {port}) between {} and {} is blocked when this gateway starts the exchange", t.local, t.peer), &t));
+        }
+    }
+}
+
+rule!(IKE_BLOCKED, "IPS5003", "ike-blocked", Error,
+    "IKE (UDP 500) between the gateway and a peer does not pass the firewall.",
+    why: "racoon negotiates on UDP port 500. When the firewall drops it, phase 1 times out.",
+    bad: "add 100 deny udp from any to any 500",
+    good: "add 100 allow udp from 198.51.100.1 500 to me 500 in via em0\nadd 110 allow udp from me 500 to 198.51.100.1 500 out via em0",
+    log: Some("phase1 negotiation failed due to time up."));
+
+fn ike_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    ike(cx, out, 500, &IKE_BLOCKED, false);
+}
+
+rule!(NATT_BLOCKED, "IPS5004", "natt-blocked", Error,
+    "NAT traversal is on but UDP 4500 does not pass the firewall.",
+    why: "With NAT-T racoon moves IKE and ESP to UDP port 4500 once a NAT is detected; blocking 4500\n\
+          breaks the tunnel exactly when a NAT sits in the path.",
+    bad: "nat_traversal on;   # but the firewall passes only udp 500",
+    good: "add 120 allow udp from 198.51.100.1 to me 4500 in via em0",
+    log: Some("phase1 negotiation failed due to time up."));
+
+fn natt_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    ike(cx, out, 4500, &NATT_BLOCKED, true);
+}
+
+rule!(IKE_RESPONDER_BLOCKED, "IPS5005", "ike-responder-blocked", Error,
+    "IKE started by the peer cannot get in (only replies to our own IKE pass).",
+    why: "A rule such as `allow udp from me to any keep-state` lets the gateway initiate, but the peer's\n\
+          own exchanges and rekeys are unsolicited inbound packets that no state admits.",
+    bad: "add 100 allow udp from me to any keep-state",
+    good: "add 100 allow udp from 198.51.100.1 to me 500 in via em0",
+    log: Some("phase1 negotiation failed due to time up."));
+
+fn ike_responder_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    for t in tunnels(cx.gateway) {
+        let request = Packet::udp(Dir::In, t.iface.as_deref(), t.peer, 500, t.local, 500);
+        let reply = request.reply(Dir::Out, t.iface.as_deref());
+        let initiator_ok = verdict(
+            cx,
+            &[request.reply(Dir::Out, t.iface.as_deref()), request.clone()],
+        )
+        .is_none();
+        if let Some((fw, d, _)) = verdict(cx, &[request, reply]) {
+            // Report it here only when this gateway can at least initiate (else IPS5003 says it).
+            if initiator_ok {
+                out.push(blocked(
+                    cx,
+                    &IKE_RESPONDER_BLOCKED,
+                    fw,
+                    &d,
+                    format!("IKE that {} starts cannot reach {}", t.peer, t.local),
+                    &t,
+                ));
+            }
+        }
+    }
+}
+
+rule!(PROTOTYPE_BLOCKS_IPSEC, "IPS5006", "prototype-firewall-blocks-ipsec", Error,
+    "rc.conf selects an rc.firewall prototype that passes neither IKE nor ESP.",
+    why: "None of FreeBSD's `firewall_type` prototypes (client, simple, closed, workstation, UNKNOWN)\n\
+          passes ESP/AH, and only `workstation` passes outbound UDP; on an IPsec gateway every tunnel\n\
+          packet ends at the default deny rule.",
+    bad: "firewall_enable=\"YES\"\nfirewall_type=\"simple\"\nipsec_enable=\"YES\"",
+    good: "firewall_enable=\"YES\"\nfirewall_type=\"/etc/ipfw.rules\"   # with IKE and ESP rules",
+    log: Some("phase1 negotiation failed due to time up."));
+
+fn prototype_blocks_ipsec(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    let g = cx.gateway;
+    if !g.rc.yes("firewall_enable") || !(g.ipsec_enabled() || g.racoon_enabled()) {
+        return;
+    }
+    let ty = g.rc.value("firewall_type").to_ascii_lowercase();
+    if !["client", "simple", "closed", "workstation", "unknown", ""].contains(&ty.as_str())
+        || g.rc.value("firewall_script") != "/etc/rc.firewall"
+    {
+        return;
+    }
+    let m =
+        g.rc.origin("firewall_type")
+            .or(g.rc.origin("firewall_enable"));
+    let Some(m) = m else { return };
+    out.push(
+        Diagnostic::new(&PROTOTYPE_BLOCKS_IPSEC, m.file, m.value_span, format!("firewall_type `{}` passes no IKE (UDP 500) and no ESP: the tunnels end at the default deny rule", g.rc.value("firewall_type")))
+            .with_help("use a rules file (firewall_type=\"/etc/ipfw.rules\") that passes UDP 500/4500 and ESP between the tunnel endpoints"),
+    );
+}
+
+rule!(ANTISPOOF_DROPS_TUNNEL, "IPS5007", "antispoof-drops-tunnel", Error,
+    "An anti-spoof or bogon rule drops decapsulated traffic from the remote network.",
+    why: "The tunnel comes up (IKE and ESP pass) but its traffic vanishes: after decryption the inner\n\
+          packets re-enter on the external interface with the remote LAN's (often private) source\n\
+          address, and a rule like `deny ip from 10.0.0.0/8 to any in via em0` drops them. Whether the\n\
+          firewall sees them depends on the kernel: net.inet.ipsec.filtertunnel=1 (IPSEC_FILTERTUNNEL,\n\
+          IPSEC_FILTERGIF) or enc0 filtering. Without that the rule is a latent trap (warning).",
+    bad: "add 300 deny ip from 10.0.0.0/8 to any in via em0\n# sysctl net.inet.ipsec.filtertunnel=1",
+    good: "add 290 allow ip from 10.2.0.0/24 to 10.1.0.0/24 in via em0 ipsec\nadd 300 deny ip from 10.0.0.0/8 to any in via em0",
+    log: None);
+
+fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    for t in tunnels(cx.gateway) {
+        let (Some(rn), Some(ln)) = (t.remote_net, t.local_net) else {
+            continue;
+        };
+        let src = rn.hosts().next().unwrap_or(rn.addr());
+        let dst = ln.hosts().next().unwrap_or(ln.addr());
+        let mut inner = Packet::new(Dir::In, t.iface.as_deref(), proto::TCP, src, dst);
+        inner.sport = Some(49152);
+        inner.dport = Some(22);
+        inner.tcp_flags = crate::model::firewall::tcp_flags::SYN;
+        inner.ipsec_done = true;
+        if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&inner)) {
+            let (sev, how) = if cx.env.filter_tunnel {
+                (Severity::Error, "the kernel filters decapsulated packets (net.inet.ipsec.filtertunnel=1), so the tunnel comes up but this traffic vanishes")
+            } else {
+                (Severity::Warning, "latent: today the kernel does not filter decapsulated packets, but with net.inet.ipsec.filtertunnel=1 (or enc0 filtering) the tunnel's traffic would vanish")
+            };
+            out.push(
+                blocked(
+                    cx,
+                    &ANTISPOOF_DROPS_TUNNEL,
+                    fw,
+                    &d,
+                    format!("decapsulated traffic from {rn} to {ln} is dropped; {how}"),
+                    &t,
+                )
+                .with_severity(sev),
+            );
+        }
+    }
+}
+
+rule!(GIF_BLOCKED, "IPS5008", "gif-blocked", Error,
+    "A gif tunnel's IP-in-IP (protocol 4) or its gif interface traffic does not pass.",
+    why: "A gif setup needs the outer IP-in-IP packets (ipencap, protocol 4) between the endpoints and\n\
+          the inner traffic on the gif interface to pass the firewall.",
+    bad: "gifconfig_gif0=\"203.0.113.1 198.51.100.1\"   # no rule for ipencap",
+    good: "add 1000 allow ipencap from 198.51.100.1 to 203.0.113.1\nadd 1010 allow ip from any to any via gif0",
+    log: None);
+
+fn gif_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    let g = cx.gateway;
+    let addrs = g.addresses();
+    for gif in g.gifs() {
+        let iface = addrs
+            .iter()
+            .find(|a| a.net.addr() == gif.src)
+            .map(|a| a.interface.clone());
+        let t = Tunnel {
+            local: gif.src,
+            peer: gif.dst,
+            iface: iface.clone(),
+            protos: vec![proto::IPENCAP],
+            local_net: None,
+            remote_net: None,
+            nat_t: false,
+            mention: Mention {
+                file: gif.origin.file,
+                span: gif.origin.value_span,
+            },
+        };
+        for pkt in [
+            Packet::new(Dir::Out, iface.as_deref(), proto::IPENCAP, gif.src, gif.dst),
+            Packet::new(Dir::In, iface.as_deref(), proto::IPENCAP, gif.dst, gif.src),
+        ] {
+            if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&pkt)) {
+                out.push(blocked(
+                    cx,
+                    &GIF_BLOCKED,
+                    fw,
+                    &d,
+                    format!(
+                        "IP-in-IP (protocol 4) from {} to {} for {} is blocked",
+                        pkt.src, pkt.dst, gif.interface
+                    ),
+                    &t,
+                ));
+            }
+        }
+    }
+}
+
+rule!(UNKNOWN_INTERFACE, "IPS5009", "unknown-interface", Warning,
+    "A firewall rule names an interface the gateway does not have.",
+    why: "Rules bound to a misspelled or absent interface never match (ipf accepts the name silently),\n\
+          so the traffic they were meant for falls through to other rules.",
+    bad: "pass in quick on fxp0 proto esp from any to any   # the gateway has em0",
+    good: "pass in quick on em0 proto esp from any to any",
+    log: None);
+
+fn unknown_interface(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    let g = cx.gateway;
+    if !g.rc.present || g.addresses().is_empty() {
+        return;
+    }
+    let mut known: Vec<String> = g.addresses().into_iter().map(|a| a.interface).collect();
+    for var in [
+        "cloned_interfaces",
+        "gif_interfaces",
+        "network_interfaces",
+        "natd_interface",
+    ] {
+        known.extend(
+            g.rc.value(var)
+                .split_whitespace()
+                .map(|s| s.split(':').next().unwrap_or(s).to_string()),
+        );
+    }
+    known.extend(g.gifs().into_iter().map(|x| x.interface));
+    for v in g.rc.vars() {
+        if let Some(rest) = v.name.strip_prefix("ifconfig_") {
+            known.push(rest.split('_').next().unwrap_or(rest).to_string());
+        }
+    }
+    known.extend(
+        ["lo0", "enc0", "any", "ipfw0", "pflog0"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    for fw in cx.firewalls {
+        for r in fw.ruleset.rules() {
+            let Some(s) = &r.space else { continue };
+            for i in s.ifaces.iter().flatten() {
+                let ok = match i.strip_suffix('*') {
+                    Some(p) => known.iter().any(|k| k.starts_with(p)),
+                    None => {
+                        known.contains(i)
+                            || i.starts_with("tun")
+                            || i.starts_with("ppp")
+                            || i.starts_with("ipsec")
+                    }
+                };
+                if !ok {
+                    out.push(Diagnostic::new(&UNKNOWN_INTERFACE, r.rule.file, r.rule.span, format!("this rule names interface `{i}`, which rc.conf does not configure: it never matches")));
+                }
+            }
+        }
+    }
+}
+
+rule!(ESP_WITH_PORTS, "IPS5010", "esp-with-ports", Warning,
+    "An ESP/AH rule with ports.",
+    why: "ESP and AH have no ports. ipfw accepts `allow esp from A 500 to B 500`, but the rule never\n\
+          matches, so ESP falls through to later rules.",
+    bad: "add 200 allow esp from 198.51.100.1 500 to me 500",
+    good: "add 200 allow esp from 198.51.100.1 to me",
+    log: None);
+
+fn esp_with_ports(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
+    for fw in cx.firewalls {
+        for r in fw.ruleset.rules() {
+            let Some(s) = &r.space else { continue };
+            let esp = s
+                .protos
+                .as_ref()
+                .is_some_and(|p| p.iter().all(|x| *x == proto::ESP || *x == proto::AH));
+            if esp && (s.sports.is_some() || s.dports.is_some()) && r.effect != RuleEffect::Continue
+            {
+                out.push(
+                    Diagnostic::new(
+                        &ESP_WITH_PORTS,
+                        r.rule.file,
+                        r.rule.span,
+                        "ESP/AH has no ports: this rule never matches",
+                    )
+                    .with_help("remove the ports"),
+                );
+            }
+        }
+    }
+}
