@@ -426,24 +426,22 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
         inner.dport = Some(22);
         inner.tcp_flags = crate::model::firewall::tcp_flags::SYN;
         inner.ipsec_done = true;
-        if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&inner)) {
-            let (sev, how) = if cx.env.filter_tunnel {
-                (Severity::Error, "the kernel filters decapsulated packets (net.inet.ipsec.filtertunnel=1), so the tunnel comes up but this traffic vanishes")
-            } else {
-                (Severity::Warning, "latent: today the kernel does not filter decapsulated packets, but with net.inet.ipsec.filtertunnel=1 (or enc0 filtering) the tunnel's traffic would vanish")
-            };
-            out.push(
-                blocked(
-                    cx,
-                    &ANTISPOOF_DROPS_TUNNEL,
-                    fw,
-                    &d,
-                    format!("decapsulated traffic from {rn} to {ln} is dropped; {how}"),
-                    &t,
-                )
-                .with_severity(sev),
-            );
-        }
+        let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&inner)) else { continue };
+        // An explicit rule that singles out source addresses (anti-spoof,
+        // bogons) is the trap; the default rule only matters when the kernel
+        // filters decapsulated packets at all.
+        let rules = cx.firewalls[fw].ruleset.rules();
+        let by_source_rule = d
+            .rule
+            .and_then(|r| rules.iter().find(|x| x.rule.index == r.index))
+            .and_then(|r| r.space.as_ref())
+            .is_some_and(|s| !s.src.is_any());
+        let (sev, how) = match (cx.env.filter_tunnel, by_source_rule) {
+            (true, _) => (Severity::Error, "the kernel filters decapsulated packets (net.inet.ipsec.filtertunnel=1), so the tunnel comes up but this traffic vanishes"),
+            (false, true) => (Severity::Warning, "latent: today the kernel does not filter decapsulated packets, but with net.inet.ipsec.filtertunnel=1 (or enc0 filtering) the tunnel's traffic would vanish"),
+            (false, false) => continue,
+        };
+        out.push(blocked(cx, &ANTISPOOF_DROPS_TUNNEL, fw, &d, format!("decapsulated traffic from {rn} to {ln} is dropped; {how}"), &t).with_severity(sev));
     }
 }
 
