@@ -21,32 +21,22 @@ pub fn ruleset(n: usize) -> Vec<RuleInfo> {
     (0..n)
         .map(|i| {
             let r = next();
+            // Hosts and networks spread over private and documentation space.
             let net = |r: u64, len: u8| -> AddrMatch {
-                let a = std::net::Ipv4Addr::from(
-                    ((10u32 << 24) | (r as u32 & 0x00ff_ffff)) & !((1u64 << (32 - len)) - 1) as u32,
-                );
-                AddrMatch {
-                    nets: vec![ipnet::IpNet::V4(ipnet::Ipv4Net::new(a, len).unwrap())],
-                    negated: false,
-                }
+                let base: u32 = [0x0a00_0000, 0xac10_0000, 0xc0a8_0000, 0xc000_0200, 0xc633_6400, 0xcb00_7100][(r % 6) as usize];
+                let span: u32 = [0x00ff_ffff, 0x000f_ffff, 0x0000_ffff, 0xff, 0xff, 0xff][(r % 6) as usize];
+                let a = (base | ((r >> 3) as u32 & span)) & !((1u64 << (32 - len)) - 1) as u32;
+                AddrMatch { nets: vec![ipnet::IpNet::V4(ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(a), len).unwrap())], negated: false }
             };
-            let src = if r % 5 == 0 {
-                AddrMatch::any()
-            } else {
-                net(r >> 8, [8, 16, 24, 32][(r as usize >> 3) % 4])
-            };
-            let dst = if r % 7 == 0 {
-                AddrMatch::any()
-            } else {
-                net(r >> 24, [16, 24, 32][(r as usize >> 5) % 3])
-            };
-            let protos = match r % 4 {
+            let src = if r % 20 == 0 { AddrMatch::any() } else { net(r >> 8, [24, 32, 32, 28][(r as usize >> 3) % 4]) };
+            let dst = if r % 15 == 0 && r % 20 != 0 { AddrMatch::any() } else { net(r >> 24, [24, 32, 32][(r as usize >> 5) % 3]) };
+            let protos = match r % 10 {
                 0 => None,
-                1 => Some(vec![6]),
-                2 => Some(vec![17]),
+                1..=4 => Some(vec![6]),
+                5..=7 => Some(vec![17]),
                 _ => Some(vec![50]),
             };
-            let dports = if matches!(r % 4, 1 | 2) && r % 3 == 0 {
+            let dports = if (1..=7).contains(&(r % 10)) && r % 3 != 0 {
                 let lo = (r >> 40) as u16 % 60000;
                 Some(vec![(lo, lo + (r >> 56) as u16 % 100)])
             } else {
@@ -66,7 +56,8 @@ pub fn ruleset(n: usize) -> Vec<RuleInfo> {
                 quick: r % 2 == 0,
                 space: Some(HeaderSpace {
                     dir: match r % 3 {
-                        0 => None,
+                        0 if r % 9 == 0 => None,
+                        0 => Some(Dir::In),
                         1 => Some(Dir::In),
                         _ => Some(Dir::Out),
                     },

@@ -249,92 +249,354 @@ fn decides(r: &RuleInfo) -> bool {
     matches!(r.effect, RuleEffect::Pass | RuleEffect::Block)
 }
 
+/// A cheap over-approximation of a rule's space used to find the few rules
+/// that can overlap it, so the exact BDD check only sees those.
+#[derive(Clone, Debug)]
+struct Bounds {
+    dir: Option<Dir>,
+    protos: Option<Vec<u8>>,
+    /// (family is v6, low, high) over the address; `None` = any (or negated).
+    src: Option<Vec<(bool, u128, u128)>>,
+    dst: Option<Vec<(bool, u128, u128)>>,
+}
+
+fn addr_bounds(m: &AddrMatch) -> Option<Vec<(bool, u128, u128)>> {
+    if m.negated || m.nets.is_empty() {
+        return None;
+    }
+    Some(
+        m.nets
+            .iter()
+            .map(|n| match n {
+                ipnet::IpNet::V4(v) => (false, u128::from(u32::from(v.network())), u128::from(u32::from(v.broadcast()))),
+                ipnet::IpNet::V6(v) => (true, u128::from(v.network()), u128::from(v.broadcast())),
+            })
+            .collect(),
+    )
+}
+
+impl Bounds {
+    fn of(s: &HeaderSpace) -> Bounds {
+        Bounds { dir: s.dir, protos: s.protos.clone(), src: addr_bounds(&s.src), dst: addr_bounds(&s.dst) }
+    }
+
+    fn may_intersect(&self, o: &Bounds) -> bool {
+        let ranges = |a: &Option<Vec<(bool, u128, u128)>>, b: &Option<Vec<(bool, u128, u128)>>| match (a, b) {
+            (Some(x), Some(y)) => x.iter().any(|(f, lo, hi)| y.iter().any(|(g, lo2, hi2)| f == g && lo <= hi2 && lo2 <= hi)),
+            _ => true,
+        };
+        let dirs = match (self.dir, o.dir) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        let protos = match (&self.protos, &o.protos) {
+            (Some(a), Some(b)) => a.iter().any(|p| b.contains(p)),
+            _ => true,
+        };
+        dirs && protos && ranges(&self.src, &o.src) && ranges(&self.dst, &o.dst)
+    }
+
+}
+
+/// Prefix levels (in bits from the top) at which address ranges are indexed.
+const LEVELS: [u32; 3] = [8, 16, 24];
+
+fn width(v6: bool) -> u32 {
+    if v6 {
+        128
+    } else {
+        32
+    }
+}
+
+/// The deepest level at which `lo..=hi` lies within one prefix.
+fn level_of(v6: bool, lo: u128, hi: u128) -> Option<u32> {
+    // IPv6 ranges are indexed on their top 64 bits, at levels 16, 32, 48.
+    let scale = if v6 { 2 } else { 1 };
+    LEVELS.iter().rev().map(|l| l * scale).find(|l| (lo >> (width(v6) - l)) == (hi >> (width(v6) - l)))
+}
+
+/// Rules indexed by the address prefixes of one header field.
+#[derive(Default)]
+struct FieldIndex {
+    keyed: std::collections::BTreeMap<(bool, u32, u128), Vec<usize>>,
+    /// Rules too wide to index on this field.
+    wide: Vec<usize>,
+}
+
+impl FieldIndex {
+    fn insert(&mut self, i: usize, r: &Option<Vec<(bool, u128, u128)>>) {
+        let Some(ranges) = r else {
+            self.wide.push(i);
+            return;
+        };
+        for (v6, lo, hi) in ranges {
+            match level_of(*v6, *lo, *hi) {
+                Some(l) => self.keyed.entry((*v6, l, lo >> (width(*v6) - l))).or_default().push(i),
+                None => self.wide.push(i),
+            }
+        }
+    }
+
+    /// Adds the rules whose ranges may overlap `r` on this field; false when
+    /// `r` is too wide for the index to help.
+    fn query(&self, r: &Option<Vec<(bool, u128, u128)>>, out: &mut Vec<usize>) -> bool {
+        let Some(ranges) = r else { return false };
+        let mut found = self.wide.clone();
+        for (v6, lo, hi) in ranges {
+            let Some(own) = level_of(*v6, *lo, *hi) else { return false };
+            let scale = if *v6 { 2 } else { 1 };
+            for l in LEVELS.iter().map(|l| l * scale) {
+                let shift = width(*v6) - l;
+                if l <= own {
+                    found.extend(self.keyed.get(&(*v6, l, lo >> shift)).into_iter().flatten());
+                } else {
+                    for (_, v) in self.keyed.range((*v6, l, lo >> shift)..=(*v6, l, hi >> shift)) {
+                        found.extend(v);
+                    }
+                }
+            }
+        }
+        out.extend(found);
+        true
+    }
+}
+
+/// Rules indexed by source and by destination prefixes.
+struct Index {
+    src: FieldIndex,
+    dst: FieldIndex,
+}
+
+impl Index {
+    fn new(bounds: &[Option<Bounds>]) -> Index {
+        let mut ix = Index { src: FieldIndex::default(), dst: FieldIndex::default() };
+        for (i, b) in bounds.iter().enumerate() {
+            if let Some(b) = b {
+                ix.src.insert(i, &b.src);
+                ix.dst.insert(i, &b.dst);
+            }
+        }
+        ix
+    }
+
+    /// Rules that may overlap `b` (a superset; each still needs the exact test).
+    fn candidates(&self, b: &Bounds, n: usize) -> Vec<usize> {
+        let mut v = Vec::new();
+        if !self.src.query(&b.src, &mut v) && !self.dst.query(&b.dst, &mut v) {
+            v = (0..n).collect();
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// One concrete packet header, for quick witnesses.
+#[derive(Clone, Debug)]
+struct Point {
+    dir: Dir,
+    iface: Option<String>,
+    proto: u8,
+    src: std::net::IpAddr,
+    dst: std::net::IpAddr,
+    sport: u16,
+    dport: u16,
+}
+
+fn addr_contains(m: &AddrMatch, a: std::net::IpAddr) -> bool {
+    let hit = m.nets.iter().any(|n| n.contains(&a));
+    if m.nets.is_empty() {
+        !m.negated
+    } else {
+        hit != m.negated
+    }
+}
+
+fn ports_contain(r: &Option<Vec<(u16, u16)>>, proto: u8, p: u16) -> bool {
+    match r {
+        None => true,
+        Some(v) => (proto == 6 || proto == 17) && v.iter().any(|(lo, hi)| (*lo..=*hi).contains(&p)),
+    }
+}
+
+fn contains(s: &HeaderSpace, p: &Point) -> bool {
+    s.dir.is_none_or(|d| d == p.dir)
+        && s.ifaces.as_ref().is_none_or(|l| {
+            p.iface.as_ref().is_some_and(|i| l.iter().any(|n| match n.strip_suffix('*') {
+                Some(stem) => i.starts_with(stem),
+                None => n == i,
+            }))
+        })
+        && s.protos.as_ref().is_none_or(|l| l.contains(&p.proto))
+        && addr_contains(&s.src, p.src)
+        && addr_contains(&s.dst, p.dst)
+        && ports_contain(&s.sports, p.proto, p.sport)
+        && ports_contain(&s.dports, p.proto, p.dport)
+}
+
+/// `outer` surely matches every packet `inner` matches (false when unsure).
+fn box_contains(outer: &HeaderSpace, inner: &HeaderSpace) -> bool {
+    let dir = outer.dir.is_none() || outer.dir == inner.dir;
+    let ifaces = match (&outer.ifaces, &inner.ifaces) {
+        (None, _) => true,
+        (Some(o), Some(i)) => i.iter().all(|n| o.contains(n)),
+        _ => false,
+    };
+    let protos = match (&outer.protos, &inner.protos) {
+        (None, _) => true,
+        (Some(o), Some(i)) => i.iter().all(|p| o.contains(p)),
+        _ => false,
+    };
+    let addr = |o: &AddrMatch, i: &AddrMatch| {
+        o.is_any() || (!o.negated && !i.negated && !i.nets.is_empty() && i.nets.iter().all(|n| o.nets.iter().any(|m| m.contains(n))))
+    };
+    let ports = |o: &Option<Vec<(u16, u16)>>, i: &Option<Vec<(u16, u16)>>| match (o, i) {
+        (None, _) => true,
+        (Some(o), Some(i)) => i.iter().all(|(lo, hi)| o.iter().any(|(a, b)| a <= lo && hi <= b)),
+        _ => false,
+    };
+    dir && ifaces && protos && addr(&outer.src, &inner.src) && addr(&outer.dst, &inner.dst) && ports(&outer.sports, &inner.sports) && ports(&outer.dports, &inner.dports)
+}
+
+/// A few packets inside `s` (lowest, highest and pseudo-random corners).
+fn sample(s: &HeaderSpace) -> Vec<Point> {
+    let pick_addr = |m: &AddrMatch, k: u64| -> std::net::IpAddr {
+        if m.negated || m.nets.is_empty() {
+            // Addresses few rules single out.
+            let cands = ["203.0.113.77", "0.0.0.1", "255.255.255.254", "198.18.0.9", "2001:db8::77"];
+            let a: std::net::IpAddr = cands[(k % 5) as usize].parse().unwrap();
+            if addr_contains(m, a) {
+                return a;
+            }
+            return cands.iter().map(|c| c.parse().unwrap()).find(|a| addr_contains(m, *a)).unwrap_or(a);
+        }
+        let n = m.nets[(k as usize) % m.nets.len()];
+        match n {
+            ipnet::IpNet::V4(v) => {
+                let lo = u32::from(v.network());
+                let span = u32::from(v.broadcast()) - lo;
+                let off = match k % 3 {
+                    0 => 0,
+                    1 => span,
+                    _ => ((k >> 2) as u32) % span.max(1),
+                };
+                std::net::IpAddr::V4((lo + off).into())
+            }
+            ipnet::IpNet::V6(v) => {
+                let lo = u128::from(v.network());
+                let span = u128::from(v.broadcast()) - lo;
+                let off = if k % 2 == 0 { 0 } else { span };
+                std::net::IpAddr::V6((lo + off).into())
+            }
+        }
+    };
+    let pick_port = |r: &Option<Vec<(u16, u16)>>, k: u64| -> u16 {
+        match r {
+            None => [500u16, 4500, 1, 65535][(k % 4) as usize],
+            Some(v) => {
+                let (lo, hi) = v[(k as usize) % v.len()];
+                if k % 2 == 0 {
+                    lo
+                } else {
+                    hi
+                }
+            }
+        }
+    };
+    let mut out = Vec::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for k in 0..12u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let k = if k < 3 { k } else { x };
+        let proto = match &s.protos {
+            Some(l) => l[(k as usize) % l.len()],
+            None if s.sports.is_some() || s.dports.is_some() => [6, 17][(k % 2) as usize],
+            None => [50, 17, 6, 4][(k % 4) as usize],
+        };
+        let p = Point {
+            dir: s.dir.unwrap_or(if k % 2 == 0 { Dir::In } else { Dir::Out }),
+            iface: s.ifaces.as_ref().map(|l| l[(k as usize) % l.len()].trim_end_matches('*').to_string()),
+            proto,
+            src: pick_addr(&s.src, k),
+            dst: pick_addr(&s.dst, k.rotate_left(7)),
+            sport: pick_port(&s.sports, k),
+            dport: pick_port(&s.dports, k >> 1),
+        };
+        if contains(s, &p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// Rules that can never decide a packet. Rules whose match cannot be
 /// expressed (`space == None`) are never reported, and never counted as
 /// covering others.
+///
+/// For each rule, an index finds the few rules that can overlap it (earlier
+/// ones for first match; earlier `quick` and later ones for last match);
+/// a BDD over the header bits then decides exactly whether they cover it.
 pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
     let enc = Encoder::new(rules);
-    let spaces: Vec<Option<Bdd>> = rules
-        .iter()
-        .map(|r| r.space.as_ref().map(|s| enc.space(s)))
-        .collect();
     let universe = enc.universe();
+    let bounds: Vec<Option<Bounds>> = rules.iter().map(|r| r.space.as_ref().filter(|_| decides(r)).map(Bounds::of)).collect();
+    let index = Index::new(&bounds);
+    let mut cache: Vec<Option<Bdd>> = vec![None; rules.len()];
+    let bdd = |i: usize, cache: &mut Vec<Option<Bdd>>| -> Bdd {
+        if cache[i].is_none() {
+            cache[i] = rules[i].space.as_ref().map(|s| enc.space(s));
+        }
+        cache[i].clone().unwrap_or_else(|| enc.vars.mk_false())
+    };
     let mut out = Vec::new();
-    match order {
-        MatchOrder::FirstMatch => {
-            let mut remaining = universe.clone();
-            for (i, r) in rules.iter().enumerate() {
-                let Some(s) = &spaces[i] else { continue };
-                if !decides(r) {
-                    continue;
+    for (i, r) in rules.iter().enumerate() {
+        let Some(b) = &bounds[i] else { continue };
+        // Which rules take packets from this one.
+        let takes = |j: usize| match order {
+            MatchOrder::FirstMatch => j < i,
+            MatchOrder::LastMatch => (j < i && rules[j].quick) || (j > i && !r.quick),
+        };
+        let cands: Vec<usize> = index
+            .candidates(b, rules.len())
+            .into_iter()
+            .filter(|j| *j != i && takes(*j) && bounds[*j].as_ref().is_some_and(|o| o.may_intersect(b)))
+            .collect();
+        if cands.is_empty() {
+            continue;
+        }
+        // A packet of this rule that no candidate matches proves it live
+        // without building any BDD (the common case).
+        let space = r.space.as_ref().expect("bounds imply a space");
+        if sample(space).iter().any(|p| !cands.iter().any(|j| rules[*j].space.as_ref().is_some_and(|o| contains(o, p)))) {
+            continue;
+        }
+        // One earlier rule containing this one outright: no BDD needed.
+        if let Some(j) = cands.iter().find(|j| rules[**j].space.as_ref().is_some_and(|o| box_contains(o, space))) {
+            out.push(Shadowed { rule: i, by: vec![*j], same_effect: rules[*j].effect == r.effect });
+            continue;
+        }
+        let s = bdd(i, &mut cache).and(&universe);
+        if s.is_false() {
+            continue; // matches nothing at all (e.g. ESP with ports): reported elsewhere
+        }
+        let mut rest = s.clone();
+        let mut by = Vec::new();
+        for j in &cands {
+            let c = bdd(*j, &mut cache);
+            if !c.and(&rest).is_false() {
+                by.push(*j);
+                rest = rest.and_not(&c);
+                if rest.is_false() {
+                    break;
                 }
-                let live = s.and(&remaining);
-                if live.is_false() && !s.and(&universe).is_false() {
-                    let by: Vec<usize> = (0..i)
-                        .filter(|j| {
-                            decides(&rules[*j])
-                                && spaces[*j].as_ref().is_some_and(|b| !b.and(s).is_false())
-                        })
-                        .collect();
-                    let same_effect = by.iter().all(|j| rules[*j].effect == r.effect);
-                    out.push(Shadowed {
-                        rule: i,
-                        by,
-                        same_effect,
-                    });
-                }
-                remaining = remaining.and_not(s);
             }
         }
-        MatchOrder::LastMatch => {
-            // Packets not yet taken by an earlier quick rule.
-            let mut before = Vec::with_capacity(rules.len());
-            let mut remaining = universe.clone();
-            for (i, r) in rules.iter().enumerate() {
-                before.push(remaining.clone());
-                if let (Some(s), true) = (&spaces[i], r.quick && decides(r)) {
-                    remaining = remaining.and_not(s);
-                }
-            }
-            // Packets some later deciding rule matches (it overrides).
-            let mut after = vec![enc.vars.mk_false(); rules.len()];
-            let mut acc = enc.vars.mk_false();
-            for i in (0..rules.len()).rev() {
-                after[i] = acc.clone();
-                if let (Some(s), true) = (&spaces[i], decides(&rules[i])) {
-                    acc = acc.or(s);
-                }
-            }
-            for (i, r) in rules.iter().enumerate() {
-                let Some(s) = &spaces[i] else { continue };
-                if !decides(r) {
-                    continue;
-                }
-                // A quick rule decides where it matches; others can be overridden later.
-                let live = if r.quick {
-                    s.and(&before[i])
-                } else {
-                    s.and(&before[i]).and_not(&after[i])
-                };
-                if live.is_false() && !s.and(&universe).is_false() {
-                    // Taken entirely by earlier quick rules, or also overridden later.
-                    let taken_early = s.and(&before[i]).is_false();
-                    let by: Vec<usize> = (0..rules.len())
-                        .filter(|j| {
-                            *j != i
-                                && decides(&rules[*j])
-                                && (*j > i && !r.quick && !taken_early || *j < i && rules[*j].quick)
-                        })
-                        .filter(|j| spaces[*j].as_ref().is_some_and(|b| !b.and(s).is_false()))
-                        .collect();
-                    let same_effect = by.iter().all(|j| rules[*j].effect == r.effect);
-                    out.push(Shadowed {
-                        rule: i,
-                        by,
-                        same_effect,
-                    });
-                }
-            }
+        if rest.is_false() {
+            let same_effect = by.iter().all(|j| rules[*j].effect == r.effect);
+            out.push(Shadowed { rule: i, by, same_effect });
         }
     }
     out
@@ -523,5 +785,19 @@ mod tests {
         ];
         let s = shadowed_rules(&rules, MatchOrder::FirstMatch);
         assert_eq!(s.iter().map(|x| x.rule).collect::<Vec<_>>(), vec![1]);
+    }
+}
+#[cfg(test)]
+mod prof {
+    #[test]
+    #[ignore]
+    fn prof_bench_ruleset() {
+        let rules = include!("/tmp/ruleset_expr.rs");
+        let t = std::time::Instant::now();
+        let s = super::shadowed_rules(&rules, crate::model::firewall::MatchOrder::FirstMatch);
+        eprintln!("shadowed {} in {:?}", s.len(), t.elapsed());
+        for x in s.iter().take(3) {
+            eprintln!("{:?}\n  by {:?}", rules[x.rule].space, x.by.iter().map(|j| &rules[*j].space).collect::<Vec<_>>());
+        }
     }
 }
