@@ -6,5 +6,6 @@ pub mod algorithms;
 pub mod firewall;
 pub mod gateway;
 pub mod racoon;
+pub mod rc_firewall;
 pub mod rcconf;
 pub mod rcconf_catalogue;

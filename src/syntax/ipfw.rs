@@ -51,6 +51,9 @@ pub struct IpfwCommand {
     pub file: FileId,
     /// The whole command (a line of a rule file, or the shell command).
     pub span: Span,
+    /// The command as ipfw reads it (words after `ipfw`, variables expanded,
+    /// comments and extra blanks removed).
+    pub text: String,
     /// `-q`, `-f`, ... before the command word.
     pub flags: Vec<Spanned<String>>,
     pub kind: CommandKind,
@@ -453,6 +456,16 @@ impl MappedText {
         self.text.is_empty()
     }
 
+    /// The bytes `from..to` with their map.
+    pub fn sub(&self, from: usize, to: usize) -> MappedText {
+        let to = to.min(self.text.len());
+        let from = from.min(to);
+        MappedText {
+            text: self.text[from..to].to_string(),
+            src: self.src[from..to].to_vec(),
+        }
+    }
+
     /// The source span of a span of [`MappedText::text`].
     pub fn map(&self, s: Span) -> Span {
         if self.src.is_empty() {
@@ -773,6 +786,7 @@ impl Builder<'_> {
         Some(IpfwCommand {
             file: self.file,
             span: self.whole,
+            text: self.mt.text.clone(),
             flags,
             kind,
         })

@@ -2,6 +2,7 @@
 //! diagnostics for what the real parser would reject or silently skip.
 
 pub mod ipfw;
+pub mod ipfw_sh;
 pub mod psk;
 pub mod racoon;
 pub mod rcconf;
