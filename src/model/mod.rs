@@ -5,6 +5,7 @@
 pub mod algorithms;
 pub mod firewall;
 pub mod gateway;
+pub mod ipfw;
 pub mod racoon;
 pub mod rc_firewall;
 pub mod rcconf;
