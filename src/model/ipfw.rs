@@ -803,32 +803,13 @@ impl IpfwRule {
     }
 }
 
-fn complement_ports(r: &[(u16, u16)]) -> Vec<(u16, u16)> {
-    let mut v = r.to_vec();
-    v.sort();
-    let mut out = Vec::new();
-    let mut next: u32 = 0;
-    for (a, b) in v {
-        if (a as u32) > next {
-            out.push((next as u16, a - 1));
-        }
-        next = next.max(b as u32 + 1);
-    }
-    if next <= 65535 {
-        out.push((next as u16, 65535));
-    }
-    out
-}
-
 fn port_space(p: &PortMatch) -> Option<Vec<(u16, u16)>> {
-    if !p.unresolved.is_empty() {
+    // `not PORTS` also matches packets without ports (other protocols,
+    // later fragments): not a port range.
+    if !p.unresolved.is_empty() || p.negated {
         return None;
     }
-    Some(if p.negated {
-        complement_ports(&p.ranges)
-    } else {
-        p.ranges.clone()
-    })
+    Some(p.ranges.clone())
 }
 
 fn addr_nets(a: &Addr, env: Option<&IpfwEnv>) -> Option<Vec<IpNet>> {
@@ -1262,8 +1243,8 @@ mod tests {
         assert_eq!(s.src, AddrSpace::In(vec!["10.0.0.0/8".parse().unwrap()]));
         let s = rs[1].match_space().unwrap();
         assert_eq!(s.protos, Some(vec![proto::ESP]));
-        let s = rs[2].match_space().unwrap();
-        assert_eq!(s.dports, Some(vec![(0, 499), (501, 65535)]));
+        // `not 500` also matches ESP and fragments: no port range says that.
+        assert!(rs[2].match_space().is_none());
         assert!(rs[3].match_space().is_none());
         let s = rs[4].match_space().unwrap();
         assert_eq!(s.dirs, vec![Dir::Out]);

@@ -110,6 +110,12 @@ fn shell_options(vars: &HashMap<String, String>, opts: &RcFirewallOptions) -> Sh
     });
     let fw_type = value(&vars, "firewall_type").to_string();
     let mut files = opts.files.clone();
+    // A type the script does not know is tried as a file name. rc runs the
+    // script from `/`, where a relative name such as `workstation` (a type
+    // older scripts lack) is not a rule file.
+    if !fw_type.starts_with('/') {
+        files.entry(fw_type.clone()).or_insert(PathKind::Missing);
+    }
     for f in [
         "/etc/defaults/rc.conf",
         "/etc/rc.conf",
