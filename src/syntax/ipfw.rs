@@ -1291,7 +1291,9 @@ impl Builder<'_> {
                                                 nspan(&x),
                                                 format!("invalid protocol `{name}`"),
                                             );
-                                            if let Some(best) = closest_proto(&name) {
+                                            if name == "ipsec" {
+                                                d.help = Some("`ipsec` is an option (`allow ip from A to B ipsec`); IPsec itself is `esp` or `ah`".into());
+                                            } else if let Some(best) = closest_proto(&name) {
                                                 d.help = Some(format!("did you mean `{best}`?"));
                                             }
                                             Proto::Any
@@ -1952,12 +1954,24 @@ impl Builder<'_> {
             );
             return;
         }
-        if has(Rule::addr_tok) || has(Rule::addr_alt) {
+        if has(Rule::addr_tok) || has(Rule::addr_alt) || has(Rule::src_part) || has(Rule::dst_part)
+        {
             self.error(tok_span, "missing address");
             return;
         }
         if has(Rule::proto_tok) || has(Rule::proto_alt) {
             self.error(tok_span, "missing protocol");
+            return;
+        }
+        let prev = t[..pos.min(t.len())]
+            .split_whitespace()
+            .last()
+            .unwrap_or("");
+        if at_end && (prev == "not" || prev == "!") {
+            self.error(
+                tok_span,
+                format!("`{prev}` must be followed by what it negates"),
+            );
             return;
         }
         if has(Rule::word) && at_end {

@@ -1349,6 +1349,17 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Why a command substitution's value is unknown.
+    fn subst_reason(&self, span: Span) -> String {
+        let raw = self.snippet(span);
+        let inner = raw
+            .strip_prefix("$(")
+            .and_then(|r| r.strip_suffix(')'))
+            .or_else(|| raw.strip_prefix('`').and_then(|r| r.strip_suffix('`')))
+            .unwrap_or(&raw);
+        format!("the output of `{inner}`, which ipseclint does not run")
+    }
+
     fn snippet(&self, span: Span) -> String {
         let s = self.text.get(span.start..span.end).unwrap_or("");
         let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -1421,13 +1432,7 @@ impl<'a> Evaluator<'a> {
                     let v = self.param(param)?;
                     m.push_mapped(&v, param.span);
                 }
-                Part::Subst(span) => {
-                    return Err(format!(
-                        "`{}` is the output of a command, which ipseclint does not run",
-                        self.snippet(*span)
-                    )
-                    .into())
-                }
+                Part::Subst(span) => return Err(self.subst_reason(*span).into()),
             }
         }
         Ok(m)
@@ -1463,13 +1468,7 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
-                Part::Subst(span) => {
-                    return Err(format!(
-                        "`{}` is the output of a command, which ipseclint does not run",
-                        self.snippet(*span)
-                    )
-                    .into())
-                }
+                Part::Subst(span) => return Err(self.subst_reason(*span).into()),
             }
         }
         if let Some(c) = cur {
@@ -1566,13 +1565,7 @@ impl<'a> Evaluator<'a> {
                     let v = self.param(param)?;
                     out.extend(v.chars().map(|c| PatChar { c, lit: *quoted }));
                 }
-                Part::Subst(span) => {
-                    return Err(format!(
-                        "`{}` is the output of a command, which ipseclint does not run",
-                        self.snippet(*span)
-                    )
-                    .into())
-                }
+                Part::Subst(span) => return Err(self.subst_reason(*span).into()),
             }
         }
         Ok(out)
@@ -2011,6 +2004,9 @@ impl<'a> Evaluator<'a> {
         for (name, w) in assigns {
             let v = match self.expand_join(&w.parts) {
                 Ok(m) => Val::Known(m.text),
+                Err(r) if r.starts_with("the output") => {
+                    Val::Unknown(format!("`${name}` is set to {r}").into())
+                }
                 Err(r) => Val::Unknown(r),
             };
             values.push((name.clone(), v));
@@ -2172,7 +2168,7 @@ impl<'a> Evaluator<'a> {
                 let v = args.first().map(|n| self.value(n));
                 self.status = match v {
                     Some(Val::Known(s)) => {
-                        if crate::model::rcconf::is_yes(&s) {
+                        if matches!(s.to_ascii_uppercase().as_str(), "YES" | "TRUE" | "ON" | "1") {
                             Status::Known(0)
                         } else {
                             Status::Known(1)
