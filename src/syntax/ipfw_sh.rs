@@ -19,7 +19,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::syntax as rs;
-use crate::source::{FileId, Span};
+use crate::source::{FileId, LineIndex, Span};
 use crate::syntax::ipfw::{self, CommandKind, IpfwCommand, IpfwFile, IpfwRule, MappedText};
 use crate::syntax::Spanned;
 use std::collections::{HashMap, HashSet};
@@ -108,7 +108,11 @@ impl ShellOutput {
 pub fn evaluate(file: FileId, text: &str, opts: &ShellOptions) -> ShellOutput {
     let mut lexer = Lexer::new(text);
     let toks = lexer.tokens();
-    let mut parser = ShParser { toks, i: 0 };
+    let mut parser = ShParser {
+        toks,
+        i: 0,
+        definite: None,
+    };
     let (program, error) = parser.program();
     let mut ev = Evaluator::new(file, text, opts);
     for node in &program {
@@ -116,10 +120,28 @@ pub fn evaluate(file: FileId, text: &str, opts: &ShellOptions) -> ShellOutput {
             break;
         }
     }
-    if let Some((span, msg)) = error {
-        if !ev.exited {
+    match (error, parser.definite) {
+        (Some(_), _) if ev.exited => {}
+        (Some(_), Some((at, what))) => {
+            let lines = LineIndex::new(text);
+            let first = lines.line_col(text, at.start).0;
+            let last = lines.line_count();
+            let mut d = Diagnostic::new(
+                &rs::IPFW_TRUNCATED,
+                file,
+                at,
+                format!("{what}: sh stops the script here, lines {first}–{last} do not run"),
+            );
+            let before = text.get(at.start.saturating_sub(5)..at.start).unwrap_or("");
+            if before == "table" {
+                d = d.with_help("quote it for the shell: \"table(13)\"");
+            }
+            ev.diags.push(d);
+        }
+        (Some((span, msg)), None) => {
             ev.note(span, format!("not evaluated from here on: {msg}"));
         }
+        (None, _) => {}
     }
     let vars = ev
         .vars
@@ -786,6 +808,8 @@ type ParseError = (Span, String);
 struct ShParser {
     toks: Vec<Tok>,
     i: usize,
+    /// A syntax error sh itself reports (not a construct ipseclint lacks).
+    definite: Option<ParseError>,
 }
 
 const RESERVED_END: &[&str] = &["then", "elif", "else", "fi", "do", "done", "esac", "}"];
@@ -1151,6 +1175,13 @@ impl ShParser {
                     let s = *s;
                     span = Some(span.map_or(s, |x| x.cover(s)));
                     self.bump();
+                }
+                Tok::Op("(", s) if !words.is_empty() => {
+                    // `table(13)` unquoted: sh refuses the script here.
+                    let s = *s;
+                    let msg = "sh syntax error: `(` unexpected".to_string();
+                    self.definite = Some((s, msg.clone()));
+                    return Err((s, msg));
                 }
                 _ => break,
             }
@@ -2794,6 +2825,20 @@ ${fwcmd} add deny $log ip from any to any
             .find(|d| d.rule.code == "IPS1201")
             .unwrap();
         assert_eq!(&t[e.location.span.start..e.location.span.end], "udp");
+    }
+
+    #[test]
+    fn unquoted_parenthesis_stops_sh() {
+        let t = "ipfw add 100 allow ip from any to any via lo0\nipfw add 200 deny ip from table(13) to any\nipfw add 300 allow esp from any to any\n";
+        let out = run(t, &[], &[]);
+        assert_eq!(out.rules().len(), 1);
+        let d = out
+            .diagnostics
+            .iter()
+            .find(|d| d.rule.code == "IPS1202")
+            .unwrap();
+        assert!(d.message.contains("lines 2–"), "{}", d.message);
+        assert!(d.help.is_some());
     }
 
     #[test]
