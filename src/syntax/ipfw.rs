@@ -981,11 +981,22 @@ impl Builder<'_> {
                     let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
                     let n: u64 = digits.parse().unwrap_or(u64::MAX);
                     if digits.len() != t.len() {
-                        self.error(
-                            nspan(&p),
-                            format!("`{t}` is not a rule number (ipfw would read {n})"),
+                        // atoi(): ipfw takes the leading digits and says nothing.
+                        let span = self.psp(&p);
+                        self.diags.push(
+                            Diagnostic::new(
+                                &rs::IPFW_SYNTAX,
+                                self.file,
+                                span,
+                                format!("ipfw reads `{t}` as rule number {n}"),
+                            )
+                            .with_severity(Severity::Warning),
                         );
-                    } else if n == 0 || n >= 65535 {
+                    }
+                    if n == 0 {
+                        // `add 0 ...`: the kernel numbers the rule.
+                        continue;
+                    } else if n >= 65535 {
                         self.error(
                             nspan(&p),
                             format!(
