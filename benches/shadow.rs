@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ipseclint::model::firewall::{
-    AddrMatch, Dir, HeaderSpace, MatchOrder, RuleEffect, RuleInfo, RuleRef,
+    AddrSpace, Dir, HeaderSpace, MatchOrder, RuleEffect, RuleInfo, RuleRef,
 };
 use ipseclint::model::reachability::shadowed_rules;
 use ipseclint::source::{FileId, Span};
@@ -22,14 +22,14 @@ pub fn ruleset(n: usize) -> Vec<RuleInfo> {
         .map(|i| {
             let r = next();
             // Hosts and networks spread over private and documentation space.
-            let net = |r: u64, len: u8| -> AddrMatch {
+            let net = |r: u64, len: u8| -> AddrSpace {
                 let base: u32 = [0x0a00_0000, 0xac10_0000, 0xc0a8_0000, 0xc000_0200, 0xc633_6400, 0xcb00_7100][(r % 6) as usize];
                 let span: u32 = [0x00ff_ffff, 0x000f_ffff, 0x0000_ffff, 0xff, 0xff, 0xff][(r % 6) as usize];
                 let a = (base | ((r >> 3) as u32 & span)) & !((1u64 << (32 - len)) - 1) as u32;
-                AddrMatch { nets: vec![ipnet::IpNet::V4(ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(a), len).unwrap())], negated: false }
+                AddrSpace::In(vec![ipnet::IpNet::V4(ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(a), len).unwrap())])
             };
-            let src = if r % 20 == 0 { AddrMatch::any() } else { net(r >> 8, [24, 32, 32, 28][(r as usize >> 3) % 4]) };
-            let dst = if r % 15 == 0 && r % 20 != 0 { AddrMatch::any() } else { net(r >> 24, [24, 32, 32][(r as usize >> 5) % 3]) };
+            let src = if r % 20 == 0 { AddrSpace::Any } else { net(r >> 8, [24, 32, 32, 28][(r as usize >> 3) % 4]) };
+            let dst = if r % 15 == 0 && r % 20 != 0 { AddrSpace::Any } else { net(r >> 24, [24, 32, 32][(r as usize >> 5) % 3]) };
             let protos = match r % 10 {
                 0 => None,
                 1..=4 => Some(vec![6]),
@@ -55,17 +55,12 @@ pub fn ruleset(n: usize) -> Vec<RuleInfo> {
                 },
                 quick: r % 2 == 0,
                 space: Some(HeaderSpace {
-                    dir: match r % 3 {
-                        0 if r % 9 == 0 => None,
-                        0 => Some(Dir::In),
-                        1 => Some(Dir::In),
-                        _ => Some(Dir::Out),
+                    dirs: match r % 3 {
+                        0 if r % 9 == 0 => vec![Dir::In, Dir::Out],
+                        0 | 1 => vec![Dir::In],
+                        _ => vec![Dir::Out],
                     },
-                    ifaces: if r % 11 == 0 {
-                        None
-                    } else {
-                        Some(vec![format!("em{}", r % 4)])
-                    },
+                    iface: if r % 11 == 0 { None } else { Some(format!("em{}", r % 4)) },
                     protos,
                     src,
                     dst,

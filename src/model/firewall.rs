@@ -167,38 +167,131 @@ impl Decision {
     }
 }
 
-/// An address constraint of a rule: a list of networks, possibly negated.
-/// An empty list without negation means "any".
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct AddrMatch {
-    pub nets: Vec<ipnet::IpNet>,
-    pub negated: bool,
-}
-
-impl AddrMatch {
-    pub fn any() -> Self {
-        AddrMatch::default()
-    }
-    pub fn is_any(&self) -> bool {
-        self.nets.is_empty() && !self.negated
-    }
-}
-
-/// The packets a rule matches, as sets over header fields, for the
-/// shadowed-rule analysis. `None` fields mean "any".
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+/// A set of packets described by their header fields: what a rule matches
+/// when that can be said without evaluating it packet by packet (for
+/// shadowing and reachability analyses). A packet is in the space when every
+/// field admits it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderSpace {
-    /// `None`: both directions.
-    pub dir: Option<Dir>,
-    /// Interface names the rule is bound to (`None`: any). A trailing `*` is a prefix wildcard.
-    pub ifaces: Option<Vec<String>>,
-    /// IP protocols (`None`: any).
+    /// Directions admitted (empty: the space is empty).
+    pub dirs: Vec<Dir>,
+    /// Interface name, or a shell pattern (`gif*`, `em[01]`); `None` = any
+    /// interface, or none.
+    pub iface: Option<String>,
+    /// Protocol numbers; `None` = any protocol.
     pub protos: Option<Vec<u8>>,
-    pub src: AddrMatch,
-    pub dst: AddrMatch,
-    /// Inclusive port ranges (`None`: any); only TCP/UDP packets can match a port range.
+    pub src: AddrSpace,
+    pub dst: AddrSpace,
+    /// Source port ranges; `None` = ports are not looked at. With `Some`,
+    /// only first fragments of TCP, UDP or SCTP packets whose port is in a
+    /// range are in the space (a port test never matches other protocols).
     pub sports: Option<Vec<(u16, u16)>>,
     pub dports: Option<Vec<(u16, u16)>>,
+}
+
+/// Addresses: any, inside some networks, or outside all of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddrSpace {
+    Any,
+    In(Vec<ipnet::IpNet>),
+    NotIn(Vec<ipnet::IpNet>),
+}
+
+impl AddrSpace {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match self {
+            AddrSpace::Any => true,
+            AddrSpace::In(nets) => nets.iter().any(|n| n.contains(&ip)),
+            AddrSpace::NotIn(nets) => !nets.iter().any(|n| n.contains(&ip)),
+        }
+    }
+}
+
+impl HeaderSpace {
+    /// Every packet.
+    pub fn any() -> Self {
+        HeaderSpace {
+            dirs: vec![Dir::In, Dir::Out],
+            iface: None,
+            protos: None,
+            src: AddrSpace::Any,
+            dst: AddrSpace::Any,
+            sports: None,
+            dports: None,
+        }
+    }
+
+    /// Is the packet in the space?
+    pub fn contains(&self, pkt: &Packet) -> bool {
+        if !self.dirs.contains(&pkt.dir) {
+            return false;
+        }
+        if let Some(pat) = &self.iface {
+            match &pkt.iface {
+                Some(name) if iface_pattern_matches(pat, name) => {}
+                _ => return false,
+            }
+        }
+        if let Some(p) = &self.protos {
+            if !p.contains(&pkt.proto) {
+                return false;
+            }
+        }
+        if !self.src.contains(pkt.src) || !self.dst.contains(pkt.dst) {
+            return false;
+        }
+        let port_ok = |ranges: &Option<Vec<(u16, u16)>>, port: Option<u16>| match ranges {
+            None => true,
+            Some(r) => {
+                matches!(pkt.proto, proto::TCP | proto::UDP | 132)
+                    && pkt.is_first_fragment()
+                    && port.is_some_and(|p| r.iter().any(|(a, b)| *a <= p && p <= *b))
+            }
+        };
+        port_ok(&self.sports, pkt.sport) && port_ok(&self.dports, pkt.dport)
+    }
+}
+
+/// An interface name against a name or shell pattern (`*`, `?`, `[...]`),
+/// as ipfw compares `via gif*` with interface names.
+pub fn iface_pattern_matches(pattern: &str, name: &str) -> bool {
+    fn m(p: &[char], s: &[char]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some('*') => (0..=s.len()).any(|i| m(&p[1..], &s[i..])),
+            Some('?') => !s.is_empty() && m(&p[1..], &s[1..]),
+            Some('[') => {
+                let Some(end) = p.iter().position(|c| *c == ']').filter(|e| *e > 1) else {
+                    return s.first() == Some(&'[') && m(&p[1..], &s[1..]);
+                };
+                let Some(c) = s.first() else { return false };
+                let class = &p[1..end];
+                let (neg, class) = match class.first() {
+                    Some('!' | '^') => (true, &class[1..]),
+                    _ => (false, class),
+                };
+                let mut hit = false;
+                let mut i = 0;
+                while i < class.len() {
+                    if i + 2 < class.len() && class[i + 1] == '-' {
+                        hit |= class[i] <= *c && *c <= class[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= class[i] == *c;
+                        i += 1;
+                    }
+                }
+                hit != neg && m(&p[end + 1..], &s[1..])
+            }
+            Some(c) => s.first() == Some(c) && m(&p[1..], &s[1..]),
+        }
+    }
+    if !pattern.contains(['*', '?', '[']) {
+        return pattern == name;
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let s: Vec<char> = name.chars().collect();
+    m(&p, &s)
 }
 
 /// What a rule does to the packets it matches, for the analyses.

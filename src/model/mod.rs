@@ -5,7 +5,9 @@
 pub mod algorithms;
 pub mod firewall;
 pub mod gateway;
+pub mod ipfw;
 pub mod racoon;
+pub mod rc_firewall;
 pub mod rcconf;
 pub mod rcconf_catalogue;
 pub mod reachability;

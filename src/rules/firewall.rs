@@ -6,7 +6,8 @@
 use super::RuleMeta;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::firewall::{
-    proto, Decision, Dir, FirewallEnv, MatchOrder, Packet, RuleEffect, Ruleset, Verdict,
+    iface_pattern_matches, proto, AddrSpace, Decision, Dir, FirewallEnv, MatchOrder, Packet,
+    RuleEffect, Ruleset, Verdict,
 };
 use crate::model::gateway::{Firewall, Gateway, Mention};
 use crate::model::reachability::shadowed_rules;
@@ -435,7 +436,7 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             .rule
             .and_then(|r| rules.iter().find(|x| x.rule.index == r.index))
             .and_then(|r| r.space.as_ref())
-            .is_some_and(|s| !s.src.is_any());
+            .is_some_and(|s| !matches!(s.src, AddrSpace::Any));
         let (sev, how) = match (cx.env.filter_tunnel, by_source_rule) {
             (true, _) => (Severity::Error, "the kernel filters decapsulated packets (net.inet.ipsec.filtertunnel=1), so the tunnel comes up but this traffic vanishes"),
             (false, true) => (Severity::Warning, "latent: today the kernel does not filter decapsulated packets, but with net.inet.ipsec.filtertunnel=1 (or enc0 filtering) the tunnel's traffic would vanish"),
@@ -535,16 +536,10 @@ fn unknown_interface(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
     for fw in cx.firewalls {
         for r in fw.ruleset.rules() {
             let Some(s) = &r.space else { continue };
-            for i in s.ifaces.iter().flatten() {
-                let ok = match i.strip_suffix('*') {
-                    Some(p) => known.iter().any(|k| k.starts_with(p)),
-                    None => {
-                        known.contains(i)
-                            || i.starts_with("tun")
-                            || i.starts_with("ppp")
-                            || i.starts_with("ipsec")
-                    }
-                };
+            if let Some(i) = &s.iface {
+                let ok = known.iter().any(|k| iface_pattern_matches(i, k))
+                    || i.contains(['*', '?', '['])
+                    || ["tun", "ppp", "ipsec", "gif", "bridge", "lagg", "vlan", "wg"].iter().any(|p| i.starts_with(p));
                 if !ok {
                     out.push(Diagnostic::new(&UNKNOWN_INTERFACE, r.rule.file, r.rule.span, format!("this rule names interface `{i}`, which rc.conf does not configure: it never matches")));
                 }

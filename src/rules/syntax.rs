@@ -110,6 +110,72 @@ pub const SETKEY_CRLF: RuleMeta = RuleMeta {
     log: Some("line 1: syntax error at [\r]"),
 };
 
+pub const IPFW_SYNTAX: RuleMeta = RuleMeta {
+    code: "IPS1201",
+    name: "ipfw-syntax-error",
+    severity: Severity::Error,
+    summary: "An ipfw command that ipfw's parser rejects.",
+    why: "ipfw checks each command before it hands it to the kernel and refuses a bad one with\n\
+          `errx()`: the rule is never installed. In a rule file (`firewall_type=/path`) ipfw exits at\n\
+          that line, so every later line is lost as well; in an rc.firewall-style script only that\n\
+          rule is missing. Either way the firewall runs without a rule the author relied on.",
+    bad: "add 10060 udp from any to any via em0 out keep-state",
+    good: "add 10060 allow udp from any to any via em0 out keep-state",
+    log: Some("ipfw: invalid action udp"),
+};
+
+pub const IPFW_TRUNCATED: RuleMeta = RuleMeta {
+    code: "IPS1202",
+    name: "ipfw-load-truncated",
+    severity: Severity::Error,
+    summary: "A syntax error stops ipfw loading a rule file: the rules after it are not installed.",
+    why: "`ipfw /path/to/rules` runs the file line by line and exits at the first line it cannot\n\
+          parse. The rules before the error stay loaded, the rules after it silently do not, and the\n\
+          default rule (deny) takes their place: typically the IKE and ESP pass rules near the end.",
+    bad: "add 100 allow ip from any to any via lo0\nadd 200 udp from any to me 500\nadd 300 allow esp from any to me",
+    good: "add 100 allow ip from any to any via lo0\nadd 200 allow udp from any to me 500\nadd 300 allow esp from any to me",
+    log: Some("Line 2: invalid action udp"),
+};
+
+pub const IPFW_NOT_EVALUATED: RuleMeta = RuleMeta {
+    code: "IPS1203",
+    name: "ipfw-not-evaluated",
+    severity: Severity::Info,
+    summary: "A line of a firewall shell script that ipseclint could not evaluate.",
+    why: "ipfw rulesets are often shell scripts (rc.firewall style). ipseclint runs the parts it can\n\
+          decide (variables, `case`, `if [ ... ]`, simple functions) and lists the ipfw commands the\n\
+          script adds. A command that depends on a value it cannot know (a command substitution, an\n\
+          unset variable, a file test) is reported here and left out, never guessed: the checks that\n\
+          follow do not see that rule.",
+    bad: "fwcmd=\"/sbin/ipfw -q\"\noif=`route -n get default | awk '/interface/ {print $2}'`\n${fwcmd} add allow esp from any to me via ${oif}",
+    good: "fwcmd=\"/sbin/ipfw -q\"\noif=\"em0\"\n${fwcmd} add allow esp from any to me via ${oif}",
+    log: None,
+};
+
+pub const IPFW_UNVERIFIED: RuleMeta = RuleMeta {
+    code: "IPS1204",
+    name: "ipfw-unverified-keyword",
+    severity: Severity::Info,
+    summary: "An ipfw keyword or name ipseclint does not know, accepted as newer syntax.",
+    why: "ipfw gains options with every FreeBSD release, and ports may be written as names from\n\
+          /etc/services. A word that is not a misspelling of a keyword ipseclint knows is accepted\n\
+          and reported here: the rule is kept, but its meaning cannot be checked, and an older\n\
+          ipfw may reject it.",
+    bad: "add 100 allow tcp from any to me dst-port 22 in tcp-frobnicate 3",
+    good: "add 100 allow tcp from any to me dst-port 22 in",
+    log: None,
+};
+
+/// The ipfw front end's rules. Not yet in [`RULES`]: they join the catalogue
+/// when the engine runs the ipfw parser (their fixtures wait in
+/// `corpus/ipfw-rules/` until then).
+pub const IPFW_RULES: &[&RuleMeta] = &[
+    &IPFW_SYNTAX,
+    &IPFW_TRUNCATED,
+    &IPFW_NOT_EVALUATED,
+    &IPFW_UNVERIFIED,
+];
+
 pub const RULES: &[&RuleMeta] = &[
     &SETKEY_SYNTAX,
     &SETKEY_CRLF,
