@@ -5,6 +5,7 @@
 pub mod algorithms;
 pub mod firewall;
 pub mod gateway;
+pub mod ipf;
 pub mod racoon;
 pub mod rcconf;
 pub mod rcconf_catalogue;
