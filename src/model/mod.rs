@@ -6,6 +6,7 @@ pub mod algorithms;
 pub mod firewall;
 pub mod gateway;
 pub mod ipf;
+pub mod ipftest;
 pub mod racoon;
 pub mod rcconf;
 pub mod rcconf_catalogue;
