@@ -600,6 +600,9 @@ fn action_flags(r: &IpfRule, version: IpfVersion) -> (u32, u32, u8) {
     }
     if r.keep_frags.is_some() {
         flags |= fr::KEEPFRAG;
+        if r.keep_frags_strict {
+            flags |= fr::FRSTRICT;
+        }
     }
     if r.fastroute.is_some() {
         flags |= fr::FASTROUTE;
@@ -1360,15 +1363,27 @@ struct StateEntry {
 
 #[derive(Clone, Debug)]
 struct FragEntry {
-    p: u8,
-    src: [u32; 4],
-    dst: [u32; 4],
-    id: u16,
-    ifname: String,
+    /// (proto, id, tos, src, dst, interface, copied options, security, auth)
+    key: (u8, u16, u8, [u32; 4], [u32; 4], String, u32, u16, u16),
     pass: u32,
     rule: Option<usize>,
-    /// End of the data seen so far (bytes), for strict ordering.
+    seen0: bool,
+    /// Offset (8-byte units) the next in-order fragment starts at.
     off: u32,
+}
+
+fn frag_key(fin: &PacketInfo) -> (u8, u16, u8, [u32; 4], [u32; 4], String, u32, u16, u16) {
+    (
+        fin.p,
+        fin.id,
+        fin.tos,
+        fin.src,
+        fin.dst,
+        fin.ifname.clone(),
+        fin.optmsk & 0x07ff00,
+        fin.secmsk,
+        fin.auth,
+    )
 }
 
 /// The result of checking one packet.
@@ -1503,9 +1518,10 @@ impl Session<'_> {
         };
         let mut found = false;
         if frag_ok {
-            if let Some((p, r)) = self.known_frag(&fin) {
-                pass = p;
-                fr = r;
+            // The rule that made the fragment entry decides.
+            if let Some(Some(r)) = self.known_frag(&fin) {
+                pass = self.rs.entries[r].flags;
+                fr = Some(r);
                 found = true;
                 by_state = true;
             }
@@ -1806,8 +1822,12 @@ impl Session<'_> {
             tcp_age(&mut st.tcp_state, t.flags, 0, st.fsm);
         }
         self.states.push(st);
-        if fin.flx & fi::FRAG != 0 && pass & fr::KEEPFRAG != 0 {
-            self.new_frag(fin, pass, rule);
+        if fin.flx & fi::FRAG != 0 {
+            if v34 && pass & fr::KEEPFRAG != 0 {
+                self.new_frag(fin, pass, rule);
+            } else if !v34 {
+                self.new_frag(fin, pass ^ fr::KEEPSTATE, rule);
+            }
         }
         true
     }
@@ -1829,7 +1849,9 @@ impl Session<'_> {
             }
         }
         let mut hit: Option<usize> = None;
-        for (i, st) in self.states.iter_mut().enumerate() {
+        let mut oow = false;
+        // New entries go to the head of the hash chain: newest first.
+        for (i, st) in self.states.iter_mut().enumerate().rev() {
             if st.p != fin.p || st.v != fin.v {
                 continue;
             }
@@ -1885,15 +1907,21 @@ impl Session<'_> {
             if fin.p == 6 {
                 let t = tcp.expect("tcp");
                 if !tcp_state(st, fin, &t, v34) {
-                    if !v34 {
-                        fin.flx |= fi::OOW;
+                    // 3.4 stops at the first entry for the addresses; 4.x
+                    // looks further and marks the packet out of window.
+                    if v34 {
+                        hit = None;
+                        break;
                     }
-                    hit = None;
-                    break;
+                    oow = true;
+                    continue;
                 }
             }
             hit = Some(i);
             break;
+        }
+        if hit.is_none() && oow {
+            fin.flx |= fi::OOW;
         }
         let i = hit?;
         let st = &self.states[i];
@@ -1902,8 +1930,14 @@ impl Session<'_> {
         if !v34 {
             fin.flx |= fi::STATE;
         }
-        if fin.flx & fi::FRAG != 0 && pass & fr::KEEPFRAG != 0 {
-            self.new_frag(fin, pass, rule);
+        let keep = if v34 {
+            pass & fr::KEEPFRAG != 0
+        } else {
+            pass & fr::CMDMASK == fr::PASS
+        };
+        if fin.flx & fi::FRAG != 0 && keep {
+            let p = if v34 { pass } else { pass ^ fr::KEEPSTATE };
+            self.new_frag(fin, p, rule);
         }
         // ipftest removes closing TCP sessions (3.4: on FIN/RST; 4.x: once
         // either side is past ESTABLISHED).
@@ -1929,53 +1963,71 @@ impl Session<'_> {
 
     // -- fragments ------------------------------------------------------------
 
+    /// `ipfr_newfrag`.
     fn new_frag(&mut self, fin: &PacketInfo, pass: u32, rule: Option<usize>) {
-        if fin.flx & fi::FRAG == 0 {
-            return;
-        }
         let v34 = self.rs.version.is_v34();
-        // 4.x: only the first fragment creates an entry.
-        if !v34 && fin.off != 0 {
+        if fin.v != 4 || fin.flx & fi::FRAG == 0 {
             return;
         }
-        if self
-            .frags
-            .iter()
-            .any(|f| f.p == fin.p && f.src == fin.src && f.dst == fin.dst && f.id == fin.id)
-        {
+        if !v34 && (fin.flx & fi::BAD != 0 || (pass & fr::FRSTRICT != 0 && fin.off != 0)) {
             return;
         }
+        let key = frag_key(fin);
+        if self.frags.iter().any(|f| f.key == key) {
+            return;
+        }
+        let off = fin.off / 8;
         self.frags.push(FragEntry {
-            p: fin.p,
-            src: fin.src,
-            dst: fin.dst,
-            id: fin.id,
-            ifname: fin.ifname.clone(),
+            key,
             pass,
             rule,
-            off: fin.off + (fin.dlen.max(0) as u32),
+            seen0: off == 0,
+            off: off + (fin.dlen.max(0) as u32 >> 3),
         });
     }
 
-    fn known_frag(&mut self, fin: &PacketInfo) -> Option<(u32, Option<usize>)> {
-        let i = self.frags.iter().position(|f| {
-            f.p == fin.p
-                && f.src == fin.src
-                && f.dst == fin.dst
-                && f.id == fin.id
-                && f.ifname == fin.ifname
-        })?;
-        let f = &mut self.frags[i];
-        if f.pass & fr::FRSTRICT != 0 && fin.off != f.off {
+    /// `ipfr_knownfrag` / `fr_knownfrag`: `Some(rule)` when the fragment
+    /// cache knows the packet.
+    fn known_frag(&mut self, fin: &PacketInfo) -> Option<Option<usize>> {
+        let v34 = self.rs.version.is_v34();
+        if fin.v != 4 || self.frags.is_empty() {
             return None;
         }
-        f.off = fin.off + (fin.dlen.max(0) as u32);
-        let r = (f.pass, f.rule);
-        // The last fragment ends the entry.
-        if !self.rs.version.is_v34() && fin.off != 0 && fin.flx & fi::FRAG != 0 && !fin.mf {
-            self.frags.remove(i);
+        if v34 && (fin.off as i32 + fin.dlen > 0xffff || fin.dlen == 0) {
+            return None;
         }
-        Some(r)
+        let key = frag_key(fin);
+        let off = fin.off / 8;
+        let i = self.frags.iter().position(|f| {
+            if f.key != key {
+                return false;
+            }
+            if !v34 && fin.flx & fi::SHORT != 0 {
+                return false;
+            }
+            if f.seen0 {
+                !(off == 0 || (v34 && fin.flx & fi::SHORT != 0))
+            } else {
+                true
+            }
+        })?;
+        let f = &mut self.frags[i];
+        if off == 0 {
+            f.seen0 = true;
+        }
+        let atoff = off + (fin.dlen.max(0) as u32 >> 3);
+        if off == f.off {
+            if v34 {
+                if fin.mf {
+                    f.off = atoff;
+                }
+            } else {
+                f.off = atoff;
+            }
+        } else if !v34 && f.pass & fr::FRSTRICT != 0 {
+            return None;
+        }
+        Some(f.rule)
     }
 }
 
@@ -2401,9 +2453,12 @@ mod tests {
                 ip("192.0.2.1"),
                 ip("198.51.100.1"),
             );
-            assert_eq!(verdicts(&rs, &[p.clone()]), vec![Verdict::Block]);
+            assert_eq!(
+                verdicts(&rs, std::slice::from_ref(&p)),
+                vec![Verdict::Block]
+            );
             let rs = load("pass in quick proto esp all\nblock in all\n", v);
-            assert_eq!(verdicts(&rs, &[p.clone()]), vec![Verdict::Pass]);
+            assert_eq!(verdicts(&rs, std::slice::from_ref(&p)), vec![Verdict::Pass]);
             let out = Packet::new(
                 Dir::Out,
                 Some("fxp0"),

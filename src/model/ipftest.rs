@@ -190,7 +190,7 @@ fn text_packet(
         errors.push(format!("bad direction \"{d}\""));
         return None;
     }
-    let out = c.to_ascii_lowercase() == 'o';
+    let out = c.eq_ignore_ascii_case(&'o');
     let mut iface = None;
     let mut tok = it.next()?;
     if tok.eq_ignore_ascii_case("on") {
@@ -490,7 +490,57 @@ fn scan_options(b: &[u8], hlen: usize, v41: bool) -> (u32, u16, u16) {
 
 /// Summarise the IPv4 packet in `b` (with `ip_len`/`ip_off` as in the
 /// packet) like `fr_makefrip`.
-pub fn decode(b: &[u8; BUFSIZE], version: IpfVersion, iface: &str, out: bool) -> PacketInfo {
+/// `fr_checkl4sum` as built for userland: the pseudo-header, then `slen`
+/// bytes from the end of the IP addresses (the L4 header when there are no
+/// options), with the checksum field itself read as 0.
+fn l4sum_ok(b: &[u8; BUFSIZE], hlen: usize, p: u8) -> bool {
+    let ip_len = be16(b, 2);
+    let slen = ip_len.wrapping_sub(hlen as u16);
+    let (field, pseudo) = match p {
+        6 => (hlen + 16, true),
+        17 => {
+            if be16(b, hlen + 6) == 0 {
+                return true;
+            }
+            (hlen + 6, true)
+        }
+        1 => (hlen + 2, false),
+        _ => return true,
+    };
+    let mut sum: u32 = 0;
+    if pseudo {
+        sum = u32::from(p) + u32::from(slen);
+        for i in [12, 14, 16, 18] {
+            sum += u32::from(be16(b, i));
+        }
+    }
+    let mut pos = 20usize;
+    let mut left = u32::from(slen);
+    while left > 1 {
+        let w = if pos == field { 0 } else { be16(b, pos) };
+        sum += u32::from(w);
+        pos += 2;
+        left -= 2;
+    }
+    if left == 1 {
+        sum += u32::from(b[pos % BUFSIZE]) << 8;
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    (!sum & 0xffff) as u16 == be16(b, field)
+}
+
+/// Summarise the IPv4 packet in `b` like `fr_makefrip`. 4.x marks TCP, UDP
+/// and ICMP packets whose checksum is wrong as bad when `verify_sums`
+/// (ipftest fixes the checksums of text packets, not of hex ones).
+pub fn decode(
+    b: &[u8; BUFSIZE],
+    version: IpfVersion,
+    iface: &str,
+    out: bool,
+    verify_sums: bool,
+) -> PacketInfo {
     let v34 = version.is_v34();
     let hlen = usize::from(b[0] & 0x0f) * 4;
     let ip_len = be16(b, 2);
@@ -555,10 +605,8 @@ pub fn decode(b: &[u8; BUFSIZE], version: IpfVersion, iface: &str, out: bool) ->
                     fin.data = [be16(b, h), be16(b, h + 2)];
                 }
             }
-            50 => {
-                if (i32::from(ip_len) < h as i32 + 8 && off == 0) || (off != 0 && off < 8) {
-                    fin.flx |= fi::SHORT;
-                }
+            50 if (i32::from(ip_len) < h as i32 + 8 && off == 0) || (off != 0 && off < 8) => {
+                fin.flx |= fi::SHORT;
             }
             _ => {}
         }
@@ -665,13 +713,16 @@ pub fn decode(b: &[u8; BUFSIZE], version: IpfVersion, iface: &str, out: bool) ->
                     short(&mut fin, len);
                 }
             }
-            50 => {
-                if off == 0 {
-                    short(&mut fin, 8);
-                }
-            }
+            50 if off == 0 => short(&mut fin, 8),
             47 => short(&mut fin, 4),
             _ => {}
+        }
+        if verify_sums
+            && matches!(fin.p, 1 | 6 | 17)
+            && fin.flx & (fi::FRAG | fi::SHORT | fi::BAD) == 0
+            && !l4sum_ok(b, hlen, fin.p)
+        {
+            fin.flx |= fi::BAD;
         }
         if hlen != 20 {
             fin.flx |= fi::OPTIONS;
@@ -763,7 +814,13 @@ pub fn run(rules: &str, packets: &str, opts: &IpftestOptions) -> IpftestRun {
             .iface
             .filter(|i| !i.is_empty())
             .unwrap_or_else(|| default_iface.clone());
-        let fin = decode(buf, opts.version, &iface, raw.out);
+        let fin = decode(
+            buf,
+            opts.version,
+            &iface,
+            raw.out,
+            opts.format == InputFormat::Hex,
+        );
         let o = session.check(&fin);
         out.push_str(&o.word(opts.version));
         out.push('\n');
@@ -868,7 +925,7 @@ mod tests {
         assert_eq!(&buf[..4], &[0x45, 0, 0, 40]);
         assert_eq!(buf[8], 0, "ipftest leaves the TTL at 0");
         assert_eq!(buf[20 + 13], 0x02);
-        let fin = decode(&buf, IpfVersion::V3_4, "e0", false);
+        let fin = decode(&buf, IpfVersion::V3_4, "e0", false, false);
         assert_eq!(fin.data, [1, 23]);
         assert_eq!(fin.flx, fi::TCPUDP);
         // Options are not counted in ip_len: the TCP header looks short.
@@ -880,7 +937,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(buf[0], 0x47);
-        let fin = decode(&buf, IpfVersion::V3_4, "anon0", false);
+        let fin = decode(&buf, IpfVersion::V3_4, "anon0", false, false);
         assert_eq!(fin.flx & fi::SHORT, fi::SHORT);
         // The padding NOP counts too (3.4 records NOP options).
         assert_eq!(fin.optmsk, 0x201);
@@ -897,7 +954,7 @@ mod tests {
             &mut e,
         )
         .unwrap();
-        let fin = decode(&buf, IpfVersion::V3_4, "anon0", false);
+        let fin = decode(&buf, IpfVersion::V3_4, "anon0", false, false);
         assert_eq!((fin.optmsk, fin.secmsk), (0x101, 0x02));
     }
 

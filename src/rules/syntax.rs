@@ -133,9 +133,9 @@ pub const IPF_LOAD_TRUNCATED: RuleMeta = RuleMeta {
     why: "rc.d/ipfilter runs `ipf -Fa -f /etc/ipf.rules`: the old rules are flushed first, then ipf's yacc\n\
           parser exits at the first error. The rules before the error are loaded, everything after it is not.\n\
           With IPFILTER_DEFAULT_BLOCK this typically locks out whatever the later rules allowed (IKE, ESP, ssh).",
-    bad: "block in all\npass in quick proto udp from any to any port = isakmpp\npass in quick proto esp all",
-    good: "block in all\npass in quick proto udp from any to any port = 500\npass in quick proto esp all",
-    log: Some("ipf: service unknown error at \"isakmpp\", line 2"),
+    bad: "block in all\npass in quick proto udp from any to any port = 500 keep sate\npass in quick proto esp all",
+    good: "block in all\npass in quick proto udp from any to any port = 500 keep state\npass in quick proto esp all",
+    log: Some("ipf: syntax error at \"sate\", line 2"),
 };
 
 pub const IPNAT_SYNTAX: RuleMeta = RuleMeta {

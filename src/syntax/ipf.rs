@@ -330,6 +330,8 @@ pub struct IpfRule {
     pub with: Vec<Spanned<WithOpt>>,
     pub keep_state: Option<Spanned<KeepState>>,
     pub keep_frags: Option<Span>,
+    /// `keep frags (strict)`.
+    pub keep_frags_strict: bool,
     pub state_age: Option<Spanned<(u32, u32)>>,
     pub head: Option<Spanned<String>>,
     pub group: Option<Spanned<String>>,
@@ -1165,6 +1167,7 @@ fn lower_rule(p: Pair<'_, Rule>, region: &Region, version: IpfVersion) -> IpfRul
         with: Vec::new(),
         keep_state: None,
         keep_frags: None,
+        keep_frags_strict: false,
         state_age: None,
         head: None,
         group: None,
@@ -1841,7 +1844,12 @@ fn lower_tail(t: Pair<'_, Rule>, region: &Region, r: &mut IpfRule) {
                     }
                     r.keep_state = Some(Spanned::new(ks, cs));
                 }
-                Rule::keep_frags => r.keep_frags = Some(cs),
+                Rule::keep_frags => {
+                    r.keep_frags_strict = k.into_inner().any(|x| {
+                        x.as_rule() == Rule::word && x.as_str().eq_ignore_ascii_case("strict")
+                    });
+                    r.keep_frags = Some(cs);
+                }
                 _ => {
                     let nums: Vec<u32> = k
                         .into_inner()
@@ -2465,7 +2473,7 @@ mod tests {
             assert!(r.file.rules.iter().all(|r| r.loaded));
             let f = r.file.rules[3].flags.as_ref().unwrap();
             assert_eq!((f.value.set, f.value.mask), (Some(2), Some(0x12)));
-            assert_eq!(r.file.rules[9].from.as_ref().unwrap().negated, true);
+            assert!(r.file.rules[9].from.as_ref().unwrap().negated);
         }
     }
 
