@@ -2419,7 +2419,15 @@ fn explain(
             help,
         );
     }
-    let expected = join_expected(positives.iter().map(|r| describe(*r)));
+    let could_end = positives
+        .iter()
+        .any(|r| matches!(r, Rule::tail | Rule::EOI | Rule::semi));
+    let expected = join_expected(
+        positives
+            .iter()
+            .filter(|r| !matches!(r, Rule::semi | Rule::tail))
+            .map(|r| describe(*r)),
+    );
     let (tspan, tok) = token_at(text, pos).unwrap_or((Span::new(pos, pos), ""));
     let at_end = text[pos..].trim().is_empty();
     let fspan = region.range(tspan.start, tspan.end.max(tspan.start));
@@ -2429,14 +2437,18 @@ fn explain(
         } else {
             format!("the rule is incomplete: expected {expected}")
         }
-    } else if expected.is_empty() {
-        format!("unexpected `{tok}`")
+    } else if could_end || expected.is_empty() {
+        format!("ipf does not know `{tok}` here")
     } else {
         format!("expected {expected}, found `{tok}`")
     };
     let mut help = None;
+    if positives.contains(&Rule::range_op) {
+        help =
+            Some("a port needs a comparison (`port = 500`) or a range (`port 1 <> 1023`)".into());
+    }
     let low = tok.to_ascii_lowercase();
-    if !tok.is_empty() && !KEYWORDS.contains(&low.as_str()) {
+    if help.is_none() && !tok.is_empty() && !KEYWORDS.contains(&low.as_str()) {
         if let Some(best) = crate::syntax::closest(&low, KEYWORDS) {
             help = Some(format!("did you mean `{best}`?"));
         }
