@@ -808,7 +808,7 @@ fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
                                             typed: v34 || typed,
                                             ifname: ifname.clone(),
                                             ifnames: ifnames.clone(),
-                                            v: 4,
+                                            v: 0,
                                             tos: Masked::default(),
                                             ttl: Masked::default(),
                                             proto: Masked::default(),
@@ -835,11 +835,6 @@ fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
                                             targets: targets.clone(),
                                             age,
                                         };
-                                        if let Some(f) = &r.family {
-                                            if f.value == syn::Family::Inet6 {
-                                                e.v = 6;
-                                            }
-                                        }
                                         if let Some(t) = t {
                                             e.tos = Masked {
                                                 value: *t as u8,
@@ -874,11 +869,14 @@ fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
                                         if *dneg {
                                             e.flags ^= fr::NOTDSTIP;
                                         }
+                                        if let Some(f) = &r.family {
+                                            e.v = if f.value == syn::Family::Inet6 { 6 } else { 4 };
+                                        }
                                         match s {
                                             CompiledAddr::Exact(m, v) => {
                                                 e.src = *m;
-                                                if *v == 6 {
-                                                    e.v = 6;
+                                                if *v != 0 {
+                                                    e.v = *v;
                                                 }
                                             }
                                             CompiledAddr::Unresolved => e.unresolved = true,
@@ -886,8 +884,8 @@ fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
                                         match d {
                                             CompiledAddr::Exact(m, v) => {
                                                 e.dst = *m;
-                                                if *v == 6 {
-                                                    e.v = 6;
+                                                if *v != 0 {
+                                                    e.v = *v;
                                                 }
                                             }
                                             CompiledAddr::Unresolved => e.unresolved = true,
@@ -1232,15 +1230,22 @@ fn addr_match(m: &Masked<[u32; 4]>, a: &[u32; 4], v6: bool) -> bool {
 }
 
 /// Whether `e` matches the packet, ignoring the interface.
-fn ipf_match(e: &FrEntry, fin: &PacketInfo, portcmp: bool, v34: bool) -> bool {
+fn ipf_match(e: &FrEntry, fin: &PacketInfo, portcmp: bool, v34: bool, v5: bool) -> bool {
     if e.unresolved {
         return false;
     }
-    if !e.typed {
-        return e.v == fin.v || fin.v == 4;
-    }
-    if e.v != fin.v {
+    // A rule that names no family or address: IPv4 only before 5.x, both
+    // families in 5.x.
+    let ev = match e.v {
+        0 if v5 => fin.v,
+        0 => 4,
+        v => v,
+    };
+    if ev != fin.v {
         return false;
+    }
+    if !e.typed {
+        return true;
     }
     if fin.tos & e.tos.mask != e.tos.value
         || fin.ttl & e.ttl.mask != e.ttl.value
@@ -1626,7 +1631,7 @@ impl Session<'_> {
                     continue;
                 }
             }
-            if !ipf_match(e, fin, portcmp, v34) {
+            if !ipf_match(e, fin, portcmp, v34, rs.version == IpfVersion::V5_1) {
                 continue;
             }
             let mut passt = e.flags;
@@ -2347,7 +2352,6 @@ impl Ruleset for IpfRuleset {
     fn evaluate(&self, env: &FirewallEnv, packets: &[Packet]) -> Vec<Decision> {
         let mut rs = self.clone();
         rs.default_pass = true;
-        let _ = env;
         let flat = rs.flat_index();
         let pos: HashMap<usize, usize> =
             flat.iter().enumerate().map(|(i, (e, _))| (*e, i)).collect();
@@ -2355,6 +2359,17 @@ impl Ruleset for IpfRuleset {
         packets
             .iter()
             .map(|p| {
+                // Decapsulated packets bypass the filter unless the kernel
+                // filters tunnel traffic (net.inet.ipsec.filtertunnel,
+                // IPSEC_FILTERTUNNEL/IPSEC_FILTERGIF).
+                if p.ipsec_done && !env.filter_tunnel {
+                    return Decision {
+                        verdict: Verdict::Pass,
+                        rule: None,
+                        consulted: Vec::new(),
+                        by_state: false,
+                    };
+                }
                 let o = session.check(&PacketInfo::from_packet(p));
                 let verdict = o.verdict();
                 Decision {
@@ -2586,6 +2601,54 @@ mod tests {
         assert_eq!(g.ifaces, Some(vec!["fxp0".to_string()]));
         assert!(r[3].space.is_none());
         assert_eq!(r[1].effect, RuleEffect::Block);
+    }
+
+    #[test]
+    fn decapsulated_packets_bypass_unless_filtered() {
+        let rs = load(
+            "block in quick on fxp0 from 10.0.0.0/8 to any\n",
+            IpfVersion::V5_1,
+        );
+        let mut inner = Packet::new(Dir::In, Some("fxp0"), 6, ip("10.2.0.1"), ip("10.1.0.1"));
+        inner.ipsec_done = true;
+        let d = rs.evaluate(&FirewallEnv::default(), std::slice::from_ref(&inner));
+        assert_eq!((d[0].verdict, d[0].rule), (Verdict::Pass, None));
+        let env = FirewallEnv {
+            filter_tunnel: true,
+            ..Default::default()
+        };
+        assert_eq!(rs.evaluate(&env, &[inner])[0].verdict, Verdict::Block);
+    }
+
+    #[test]
+    fn families() {
+        let v6 = |s: &str| -> IpAddr { s.parse().unwrap() };
+        let p6 = Packet::new(
+            Dir::In,
+            Some("fxp0"),
+            50,
+            v6("2001:db8::1"),
+            v6("2001:db8::2"),
+        );
+        // 4.1: rules without a family are IPv4 rules; 5.x: both.
+        let rs = load("block in proto esp all\n", IpfVersion::V4_1);
+        assert_eq!(
+            verdicts(&rs, std::slice::from_ref(&p6)),
+            vec![Verdict::NoMatch]
+        );
+        let rs = load("block in proto esp all\n", IpfVersion::V5_1);
+        assert_eq!(
+            verdicts(&rs, std::slice::from_ref(&p6)),
+            vec![Verdict::Block]
+        );
+        let rs = load(
+            "pass in proto esp from 2001:db8::/32 to any\n",
+            IpfVersion::V5_1,
+        );
+        assert_eq!(
+            verdicts(&rs, std::slice::from_ref(&p6)),
+            vec![Verdict::Pass]
+        );
     }
 
     #[test]

@@ -1004,17 +1004,21 @@ pub fn parse(file: FileId, text: &str, version: IpfVersion) -> Parsed {
             .collect();
         if !lost.is_empty() || lost_unparsed > 0 {
             let n = lost.len();
+            let what = if n == 0 {
+                "the rest of the file is not read".to_string()
+            } else {
+                format!(
+                    "{} later rule{} {} not loaded",
+                    n,
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "is" } else { "are" }
+                )
+            };
             let mut d = Diagnostic::new(
                 &rs::IPF_LOAD_TRUNCATED,
                 file,
                 at,
-                format!(
-                    "{} stops loading at this error: {} later rule{} {} not loaded",
-                    version.label(),
-                    n,
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "is" } else { "are" }
-                ),
+                format!("{} stops loading at this error: {what}", version.label()),
             )
             .with_help("rc.d runs `ipf -Fa -f` (flush, then load): only the rules before the error are active");
             if let Some(first) = lost.first() {
@@ -1067,29 +1071,118 @@ fn starts_statement(rest: &str) -> bool {
     if IpfParser::parse(Rule::rule_start, t).is_ok() {
         return true;
     }
-    // A word may begin an assignment.
+    // A word that is no keyword may begin an assignment (keywords are
+    // tokens of their own and cannot).
+    let word: String = t
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !"=,/;{}()".contains(*c))
+        .collect();
     t.starts_with(|c: char| c.is_ascii_alphabetic())
-        && !t.split_whitespace().next().is_some_and(|w| {
-            let w = w.to_ascii_lowercase();
-            [
-                "port",
-                "from",
-                "to",
-                "with",
-                "keep",
-                "head",
-                "group",
-                "flags",
-                "icmp-type",
-                "proto",
-                "all",
-                "on",
-                "quick",
-                "code",
-            ]
-            .contains(&w.as_str())
-        })
+        && !IPF_WORDS.contains(&word.to_ascii_lowercase().as_str())
 }
+
+/// ipf 4.x's keyword table (`ipfwords`).
+const IPF_WORDS: &[&str] = &[
+    "age",
+    "ah",
+    "all",
+    "and",
+    "auth",
+    "bad",
+    "bad-nat",
+    "bad-src",
+    "bcast",
+    "block",
+    "body",
+    "bpf-v4",
+    "bpf-v6",
+    "call",
+    "code",
+    "count",
+    "dup-to",
+    "eq",
+    "esp",
+    "fastroute",
+    "first",
+    "flags",
+    "frag",
+    "frag-body",
+    "frags",
+    "from",
+    "ge",
+    "group",
+    "gt",
+    "head",
+    "icmp",
+    "icmp-type",
+    "in",
+    "in-via",
+    "ipopt",
+    "ipopts",
+    "keep",
+    "le",
+    "level",
+    "limit",
+    "log",
+    "lowttl",
+    "lt",
+    "mask",
+    "match-tag",
+    "mbcast",
+    "mcast",
+    "multicast",
+    "nat",
+    "ne",
+    "net",
+    "newisn",
+    "no",
+    "no-icmp-err",
+    "now",
+    "not",
+    "oow",
+    "on",
+    "opt",
+    "or-block",
+    "out",
+    "out-via",
+    "pass",
+    "port",
+    "pps",
+    "preauth",
+    "proto",
+    "quick",
+    "reply-to",
+    "return-icmp",
+    "return-icmp-as-dest",
+    "return-rst",
+    "route-to",
+    "sec-class",
+    "set-tag",
+    "skip",
+    "short",
+    "state",
+    "state-age",
+    "strict",
+    "sync",
+    "tcp",
+    "tcp-udp",
+    "tos",
+    "to",
+    "ttl",
+    "udp",
+    "v6hdrs",
+    "with",
+    "family",
+    "inet",
+    "inet6",
+    "decapsulate",
+    "nomatch",
+    "rule-ttl",
+    "comment",
+    "any",
+    "pool",
+    "hash",
+];
 
 fn lower_assign(p: Pair<'_, Rule>, region: &Region) -> Assignment {
     let span = region.span(p.as_span());
@@ -2563,6 +2656,62 @@ mod tests {
             r.diagnostics[0].help.as_deref(),
             Some("did you mean `block`?")
         );
+    }
+
+    #[test]
+    fn reads_the_5x_superset() {
+        let t = r#"# variables, lists, pools, families, tags
+int = "fxp1"; lan = "{ 10.1.0.0/16, 10.2.0.0/16 }";
+set state_max 40000;
+@1 pass in quick on $int,fxp0 family inet proto { tcp, udp } from $lan to any port = { 22, 80 } keep state (limit 100, age 30/60)
+block return-icmp-as-dest(port-unr) in on fxp0 inet6 from any to any
+pass out log body first or-block level local0.info quick on fxp0 dup-to fxp2:10.9.9.9 proto tcp/udp from (fxp0) to pool/10 port 1:1023 keep frags(strict) head out1
+count in on fxp0 proto icmp all icmp-type echo code 0 set-tag(log=3) pps 10
+call now fr_srcgrpmap/1 in on fxp0 all
+nomatch in all
+decapsulate in on fxp0 proto ah all head ah1
+pass in on fxp0 proto esp from 198.51.100.1 mask 255.255.255.255 to 192.0.2.1/0xffffffff with not frag, not short group ah1
+auth in proto tcp from any to any port = 25 flags S/SA keep state
+preauth in on fxp0 tos 0x10 ttl 64 from any to any with opt lsrr,sec-class topsecret
+block in quick from any to any with ipopts and
+"#;
+        let r = p(t, IpfVersion::V5_1);
+        let msgs: Vec<_> = r
+            .diagnostics
+            .iter()
+            .map(|d| (&t[d.location.span.start..d.location.span.end], &d.message))
+            .collect();
+        // The last line's dangling `and` is an error that stops the load.
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert_eq!(r.file.rules.len(), 10);
+        assert_eq!(r.file.loaded().count(), 10);
+        assert!(r.file.truncation.as_ref().unwrap().lost.is_empty());
+        let first = &r.file.rules[0];
+        assert_eq!(first.insert.as_ref().unwrap().value, 1);
+        assert_eq!(first.on.len(), 2);
+        assert_eq!(first.protos.len(), 2);
+        assert!(
+            matches!(first.from.as_ref().unwrap().addr.as_ref().unwrap().value, Addr::List(ref l) if l.len() == 2)
+        );
+        assert_eq!(first.keep_state.as_ref().unwrap().value.limit(), Some(100));
+        assert_eq!(
+            r.file.rules[1].family.as_ref().unwrap().value,
+            Family::Inet6
+        );
+        assert!(r.file.rules[2].keep_frags_strict);
+        assert_eq!(r.file.rules[2].head.as_ref().unwrap().value, "out1");
+        assert!(matches!(
+            r.file.rules[2]
+                .to
+                .as_ref()
+                .unwrap()
+                .addr
+                .as_ref()
+                .unwrap()
+                .value,
+            Addr::Pool { .. }
+        ));
+        assert_eq!(r.file.rules[7].with.len(), 2);
     }
 
     #[test]

@@ -88,6 +88,21 @@ pub struct NatFile {
     pub rules: Vec<NatRule>,
 }
 
+impl NatFile {
+    /// The rules on `iface` that can rewrite packets of `proto` to/from
+    /// `port` (IKE: 17/500 and 17/4500; ESP: 50 with no port).
+    pub fn touching<'a>(
+        &'a self,
+        iface: &'a str,
+        proto: u8,
+        port: Option<u16>,
+    ) -> impl Iterator<Item = &'a NatRule> + 'a {
+        self.rules
+            .iter()
+            .filter(move |r| r.ifaces.iter().any(|i| i.value == iface) && r.touches(proto, port))
+    }
+}
+
 #[derive(Debug)]
 pub struct ParsedNat {
     pub file: NatFile,
@@ -280,6 +295,9 @@ mod tests {
         assert!(!p.file.rules[2].touches(17, Some(4500)));
         assert!(p.file.rules[3].touches(50, None));
         assert_eq!(p.file.rules[4].kind, NatKind::Bimap);
+        assert_eq!(p.file.touching("fxp0", 50, None).count(), 1);
+        assert_eq!(p.file.touching("ppp0", 50, None).count(), 1);
+        assert_eq!(p.file.touching("ed0", 17, Some(500)).count(), 2);
         let bad = parse(FileId(0), "mapp ppp0 10/8 -> 0/32\n", IpfVersion::V4_1);
         assert_eq!(bad.diagnostics.len(), 1);
     }
