@@ -359,6 +359,28 @@ impl IpfRule {
     pub fn is_quick(&self) -> bool {
         self.quick.is_some()
     }
+    /// Whether the rule names IPsec traffic: ESP, AH, IP-in-IP, or UDP/TCP
+    /// ports 500 or 4500.
+    pub fn is_ipsec(&self) -> bool {
+        let ports = |e: &Option<Endpoint>| {
+            e.as_ref().and_then(|e| e.port.as_ref()).is_some_and(|p| {
+                let nums: Vec<&PortNum> = match &p.value {
+                    PortSpec::Cmp(_, n) => vec![n],
+                    PortSpec::Range(a, _, b) => vec![a, b],
+                    PortSpec::List(v) => v.iter().collect(),
+                };
+                nums.iter().any(|n| {
+                    matches!(n.value, Some(500 | 4500))
+                        || ["isakmp", "ipsec-nat-t"].contains(&n.text.to_ascii_lowercase().as_str())
+                })
+            })
+        };
+        self.protos
+            .iter()
+            .any(|p| matches!(p.value.number(), Some(4 | 50 | 51)))
+            || ports(&self.from)
+            || ports(&self.to)
+    }
 }
 
 /// `name = "value";` (4.x/5.x).
@@ -1004,14 +1026,20 @@ pub fn parse(file: FileId, text: &str, version: IpfVersion) -> Parsed {
             .collect();
         if !lost.is_empty() || lost_unparsed > 0 {
             let n = lost.len();
+            let ipsec = lost.iter().filter(|i| out.rules[**i].is_ipsec()).count();
             let what = if n == 0 {
                 "the rest of the file is not read".to_string()
             } else {
                 format!(
-                    "{} later rule{} {} not loaded",
+                    "{} later rule{} {} not loaded{}",
                     n,
                     if n == 1 { "" } else { "s" },
-                    if n == 1 { "is" } else { "are" }
+                    if n == 1 { "is" } else { "are" },
+                    match ipsec {
+                        0 => String::new(),
+                        1 => ", including 1 rule for IKE, ESP or AH".to_string(),
+                        k => format!(", including {k} rules for IKE, ESP or AH"),
+                    }
                 )
             };
             let mut d = Diagnostic::new(
@@ -2603,6 +2631,19 @@ mod tests {
         let tr = r.file.truncation.as_ref().unwrap();
         assert_eq!(tr.lost.len(), 2);
         assert!(r.diagnostics.iter().any(|d| d.rule.code == "IPS1302"));
+        let t = "pass in all\npass in proto tcp all flags S keep sate\npass in proto esp all\npass in proto udp from any to any port = 4500\nblock in all\n";
+        let r = p(t, IpfVersion::V5_1);
+        let d = r
+            .diagnostics
+            .iter()
+            .find(|d| d.rule.code == "IPS1302")
+            .unwrap();
+        assert!(
+            d.message
+                .ends_with("3 later rules are not loaded, including 2 rules for IKE, ESP or AH"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]
