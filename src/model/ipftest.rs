@@ -144,7 +144,8 @@ fn build_opts(spec: &str, errors: &mut Vec<String>) -> Vec<u8> {
                         out[last] = lvl;
                     }
                     131 | 137 => {
-                        out[start + 1] = 3 + 4;
+                        // addipopt writes 7 into the pointer byte.
+                        out[start + 2] = 3 + 4;
                         let a = syn::inet_aton(c).unwrap_or(0xffff_ffff);
                         out.extend_from_slice(&a.to_be_bytes());
                     }
