@@ -15,7 +15,8 @@ use proptest::prelude::*;
 use std::net::IpAddr;
 use std::path::Path;
 
-/// f-tests this model does not reproduce, with the reason.
+/// f-tests this model does not reproduce, as (suite, test, reason). Empty:
+/// the stateful ones (f7 in 4.1, f11, f13, f15, f17, f19) match too.
 const GAPS: &[(&str, &str, &str)] = &[];
 
 struct Manifest {
@@ -131,6 +132,9 @@ fn ipfilter_f_tests_byte_for_byte() {
         }
     }
     println!("byte-identical: {}", passed.join(" "));
+    if GAPS.is_empty() {
+        println!("known gaps: none (every f-test of both suites is compared)");
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
