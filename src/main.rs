@@ -52,6 +52,43 @@ enum Command {
     },
     /// List every rule with its code, name, default severity and summary.
     Rules,
+    /// Run packets through an IPFilter ruleset like `ipftest -b`: one verdict
+    /// word per packet (pass, block, nomatch, block return-rst, ...).
+    Ipftest {
+        /// ipf rules file (`-` reads standard input).
+        #[arg(short = 'r', value_name = "RULES")]
+        rules: PathBuf,
+        /// Packets (default: standard input).
+        #[arg(short = 'i', value_name = "PACKETS")]
+        input: Option<PathBuf>,
+        /// Packet format.
+        #[arg(short = 'F', value_enum, default_value_t = PacketFormat::Text)]
+        format: PacketFormat,
+        /// ipnat rules: parsed and checked (translation is not simulated).
+        #[arg(short = 'N', value_name = "NATRULES")]
+        nat: Option<PathBuf>,
+        /// IPFilter version whose parser and evaluation to follow (3.4, 4.1, 5.1).
+        #[arg(long = "ipf-version", default_value = "4.1")]
+        ipf_version: String,
+        /// Set a tunable, e.g. `-T fr_statemax=3`.
+        #[arg(short = 'T', value_name = "NAME=VALUE")]
+        tunables: Vec<String>,
+        /// Interface for packets that name none (default anon0).
+        #[arg(short = 'I', value_name = "IFNAME")]
+        iface: Option<String>,
+        /// Brief output (the only mode; accepted for compatibility).
+        #[arg(short = 'b')]
+        brief: bool,
+        /// Do not resolve names (accepted for compatibility).
+        #[arg(short = 'R')]
+        no_resolve: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PacketFormat {
+    Text,
+    Hex,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -104,8 +141,127 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some(Command::Ipftest {
+            rules,
+            input,
+            format,
+            nat,
+            ipf_version,
+            tunables,
+            iface,
+            ..
+        }) => ipftest(IpftestArgs {
+            rules,
+            input,
+            format,
+            nat,
+            ipf_version,
+            tunables,
+            iface,
+        }),
         None => run(&cli),
     }
+}
+
+struct IpftestArgs {
+    rules: PathBuf,
+    input: Option<PathBuf>,
+    format: PacketFormat,
+    nat: Option<PathBuf>,
+    ipf_version: String,
+    tunables: Vec<String>,
+    iface: Option<String>,
+}
+
+/// Read a file, `-` meaning standard input.
+fn read_arg(path: &std::path::Path) -> std::io::Result<String> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        Ok(s)
+    } else {
+        let bytes = std::fs::read(path)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+fn ipftest(a: IpftestArgs) -> ExitCode {
+    use ipseclint::model::ipftest::{run, InputFormat, IpftestOptions};
+    use ipseclint::syntax::ipf::{nat, IpfVersion};
+    let Some(version) = IpfVersion::parse(&a.ipf_version) else {
+        eprintln!(
+            "ipseclint: unknown IPFilter version `{}` (3.4, 4.1 or 5.1)",
+            a.ipf_version
+        );
+        return ExitCode::from(2);
+    };
+    let input = a.input.unwrap_or_else(|| PathBuf::from("-"));
+    if a.rules.as_os_str() == "-" && input.as_os_str() == "-" {
+        eprintln!("ipseclint: rules and packets cannot both come from standard input");
+        return ExitCode::from(2);
+    }
+    let rules = match read_arg(&a.rules) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("ipseclint: {}: {e}", a.rules.display());
+            return ExitCode::from(2);
+        }
+    };
+    let packets = match read_arg(&input) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("ipseclint: {}: {e}", input.display());
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(n) = &a.nat {
+        match read_arg(n) {
+            Ok(t) => {
+                let parsed = nat::parse(ipseclint::source::FileId(0), &t, version);
+                for d in &parsed.diagnostics {
+                    let line = t[..d.location.span.start.min(t.len())]
+                        .matches('\n')
+                        .count()
+                        + 1;
+                    eprintln!("{}:{line}: {}", n.display(), d.message);
+                }
+                eprintln!(
+                    "ipseclint: {} NAT rules read; address translation is not simulated",
+                    parsed.file.rules.len()
+                );
+            }
+            Err(e) => {
+                eprintln!("ipseclint: {}: {e}", n.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let mut opts = IpftestOptions {
+        version,
+        format: match a.format {
+            PacketFormat::Text => InputFormat::Text,
+            PacketFormat::Hex => InputFormat::Hex,
+        },
+        default_iface: a.iface,
+        ..Default::default()
+    };
+    for t in &a.tunables {
+        match t.split_once('=') {
+            Some((n, v)) => opts.tunables.push((n.to_string(), v.to_string())),
+            None => {
+                eprintln!("ipseclint: -T wants name=value, got `{t}`");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let result = run(&rules, &packets, &opts);
+    for e in &result.errors {
+        eprintln!("{e}");
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(result.output.as_bytes());
+    let _ = stdout.flush();
+    ExitCode::from(result.status.clamp(0, 255) as u8)
 }
 
 fn run(cli: &Cli) -> ExitCode {

@@ -176,9 +176,52 @@ pub const IPFW_RULES: &[&RuleMeta] = &[
     &IPFW_UNVERIFIED,
 ];
 
+pub const IPF_SYNTAX: RuleMeta = RuleMeta {
+    code: "IPS1301",
+    name: "ipf-syntax-error",
+    severity: Severity::Error,
+    summary: "An ipf.conf rule that IPFilter's parser rejects.",
+    why: "IPFilter 3.4 (FreeBSD 4.x) reports the line and skips it: the rule is silently missing from the\n\
+          running ruleset. IPFilter 4.x and 5.x stop at the first error, so this rule and every rule after it\n\
+          are missing. Either way the firewall is not what the file says, and an ESP or IKE pass rule written\n\
+          with ports on the wrong protocol never exists.",
+    bad: "pass in quick on fxp0 proto esp from 198.51.100.1 port = 500 to any",
+    good: "pass in quick on fxp0 proto esp from 198.51.100.1 to any\n\
+           pass in quick on fxp0 proto udp from 198.51.100.1 port = 500 to any port = 500",
+    log: Some("ipf: 1: port operation on non tcp/udp"),
+};
+
+pub const IPF_LOAD_TRUNCATED: RuleMeta = RuleMeta {
+    code: "IPS1302",
+    name: "ipf-load-truncated",
+    severity: Severity::Error,
+    summary: "IPFilter 4.x/5.x stops loading at a syntax error: the rules after it are not active.",
+    why: "rc.d/ipfilter runs `ipf -Fa -f /etc/ipf.rules`: the old rules are flushed first, then ipf's yacc\n\
+          parser exits at the first error. The rules before the error are loaded, everything after it is not.\n\
+          With IPFILTER_DEFAULT_BLOCK this typically locks out whatever the later rules allowed (IKE, ESP, ssh).",
+    bad: "block in all\npass in quick proto udp from any to any port = 500 keep sate\npass in quick proto esp all",
+    good: "block in all\npass in quick proto udp from any to any port = 500 keep state\npass in quick proto esp all",
+    log: Some("ipf: syntax error at \"sate\", line 2"),
+};
+
+pub const IPNAT_SYNTAX: RuleMeta = RuleMeta {
+    code: "IPS1303",
+    name: "ipnat-syntax-error",
+    severity: Severity::Error,
+    summary: "An ipnat.conf rule that ipnat's parser rejects.",
+    why: "ipnat reports the bad rule and does not install it. A missing `map` or `rdr` rule changes which\n\
+          packets are translated, including IKE (UDP 500/4500) and ESP between the gateways.",
+    bad: "map fxp0 10.1.0.0/16 -> 0/32 portmap tcp/udp 1024-65535",
+    good: "map fxp0 10.1.0.0/16 -> 0/32 portmap tcp/udp 1024:65535",
+    log: Some("ipnat: syntax error at \"-\", line 1"),
+};
+
 pub const RULES: &[&RuleMeta] = &[
     &SETKEY_SYNTAX,
     &SETKEY_CRLF,
+    &IPF_SYNTAX,
+    &IPF_LOAD_TRUNCATED,
+    &IPNAT_SYNTAX,
     &SYNTAX_ERROR,
     &UNKNOWN_STATEMENT,
     &MISSING_SEMICOLON,

@@ -3,6 +3,7 @@
 
 pub mod ipfw;
 pub mod ipfw_sh;
+pub mod ipf;
 pub mod psk;
 pub mod racoon;
 pub mod rcconf;
