@@ -23,13 +23,31 @@ pub fn ruleset(n: usize) -> Vec<RuleInfo> {
             let r = next();
             // Hosts and networks spread over private and documentation space.
             let net = |r: u64, len: u8| -> AddrSpace {
-                let base: u32 = [0x0a00_0000, 0xac10_0000, 0xc0a8_0000, 0xc000_0200, 0xc633_6400, 0xcb00_7100][(r % 6) as usize];
-                let span: u32 = [0x00ff_ffff, 0x000f_ffff, 0x0000_ffff, 0xff, 0xff, 0xff][(r % 6) as usize];
+                let base: u32 = [
+                    0x0a00_0000,
+                    0xac10_0000,
+                    0xc0a8_0000,
+                    0xc000_0200,
+                    0xc633_6400,
+                    0xcb00_7100,
+                ][(r % 6) as usize];
+                let span: u32 =
+                    [0x00ff_ffff, 0x000f_ffff, 0x0000_ffff, 0xff, 0xff, 0xff][(r % 6) as usize];
                 let a = (base | ((r >> 3) as u32 & span)) & !((1u64 << (32 - len)) - 1) as u32;
-                AddrSpace::In(vec![ipnet::IpNet::V4(ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(a), len).unwrap())])
+                AddrSpace::In(vec![ipnet::IpNet::V4(
+                    ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(a), len).unwrap(),
+                )])
             };
-            let src = if r % 20 == 0 { AddrSpace::Any } else { net(r >> 8, [24, 32, 32, 28][(r as usize >> 3) % 4]) };
-            let dst = if r % 15 == 0 && r % 20 != 0 { AddrSpace::Any } else { net(r >> 24, [24, 32, 32][(r as usize >> 5) % 3]) };
+            let src = if r % 20 == 0 {
+                AddrSpace::Any
+            } else {
+                net(r >> 8, [24, 32, 32, 28][(r as usize >> 3) % 4])
+            };
+            let dst = if r % 15 == 0 && r % 20 != 0 {
+                AddrSpace::Any
+            } else {
+                net(r >> 24, [24, 32, 32][(r as usize >> 5) % 3])
+            };
             let protos = match r % 10 {
                 0 => None,
                 1..=4 => Some(vec![6]),
@@ -60,7 +78,11 @@ pub fn ruleset(n: usize) -> Vec<RuleInfo> {
                         0 | 1 => vec![Dir::In],
                         _ => vec![Dir::Out],
                     },
-                    iface: if r % 11 == 0 { None } else { Some(format!("em{}", r % 4)) },
+                    iface: if r % 11 == 0 {
+                        None
+                    } else {
+                        Some(format!("em{}", r % 4))
+                    },
                     protos,
                     src,
                     dst,

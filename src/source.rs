@@ -79,6 +79,12 @@ pub enum FileKind {
     Setkey,
     /// rc.conf, rc.conf.local, loader.conf, sysctl.conf, freebsd-version.
     RcConf,
+    /// ipfw rules (`ipfw FILE` format) or an rc.firewall-style script.
+    Ipfw,
+    /// ipf.conf (IPFilter rules).
+    Ipf,
+    /// ipnat.conf (IPFilter NAT rules).
+    Ipnat,
     /// Recognised but not checked by this version (setkey, ipfw, ipf, rc.conf).
     Other,
 }

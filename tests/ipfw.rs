@@ -2,7 +2,7 @@
 //! rc.firewall prototypes, our fixtures, and parsing never panicking.
 
 mod common;
-use common::*;
+
 use ipseclint::diagnostic::{Diagnostic, Severity};
 use ipseclint::model::firewall::{proto, Dir, Packet, Verdict};
 use ipseclint::model::ipfw::{self, Evaluator, IpfwEnv};
@@ -419,37 +419,6 @@ fn workstation_state_admits_replies_not_unsolicited_packets() {
         ip("192.0.2.1"),
     );
     assert_eq!(ev.eval(&esp).verdict, Verdict::Block);
-}
-
-/// The fixtures of the ipfw rules (staged in corpus/ipfw-rules until the
-/// engine runs the ipfw parser; then they move to corpus/rules).
-#[test]
-fn fixtures_trigger_their_rule() {
-    let dir = project().join("corpus/ipfw-rules");
-    let mut seen = 0;
-    for code in ipseclint::rules::syntax::IPFW_RULES.iter().map(|r| r.code) {
-        for (kind, expect) in [("bad", true), ("good", false)] {
-            let path = dir.join(code).join(kind).join("ipfw.rules");
-            let text =
-                std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{}", path.display()));
-            let diags = match ipfw_syntax::detect_format(&text) {
-                IpfwFormat::RuleFile => ipfw_syntax::parse_file(FileId(0), &text).diagnostics,
-                IpfwFormat::Shell => {
-                    ipfw_sh::evaluate(FileId(0), &text, &ShellOptions::default()).diagnostics
-                }
-            };
-            if expect {
-                assert!(
-                    diags.iter().any(|d| d.rule.code == code),
-                    "{code} {kind}: {diags:?}"
-                );
-            } else {
-                assert!(diags.is_empty(), "{code} {kind}: {diags:?}");
-            }
-            seen += 1;
-        }
-    }
-    assert_eq!(seen, 8);
 }
 
 fn soup() -> impl Strategy<Value = String> {

@@ -371,7 +371,7 @@ pub fn load_gateway(
     };
     report.diagnostics.extend(rg::check(&cx));
     let env = firewall_env(&gateway);
-    let firewalls = Vec::new();
+    let firewalls = load_firewalls(fs, root, layout, &gateway, report);
     let fcx = crate::rules::firewall::FirewallCtx {
         gateway: &gateway,
         firewalls: &firewalls,
@@ -546,6 +546,150 @@ fn certificate_paths(part: &RacoonPart) -> Vec<(String, Mention)> {
                 }
             }
             _ => {}
+        }
+    }
+    out
+}
+
+/// Read the firewalls rc.conf starts, the way rc.d/ipfw and rc.d/ipfilter load them.
+fn load_firewalls(
+    fs: &dyn FileSystem,
+    root: &Path,
+    layout: Layout,
+    g: &Gateway,
+    report: &mut Report,
+) -> Vec<crate::rules::firewall::LoadedFirewall> {
+    use crate::model::gateway::Firewall;
+    use crate::model::ipfw::{IpfwEnv, IpfwRuleset};
+    use crate::model::rc_firewall::{self as rcf, RcFirewallOptions};
+    use crate::syntax::ipfw::CommandKind;
+    use crate::syntax::ipfw_sh::PathKind;
+
+    let mut out = Vec::new();
+    let read = |path: &str, report: &mut Report| -> Option<(FileId, String)> {
+        let found = discovery::resolve(fs, root, layout, "/", path);
+        let p = found.path()?.to_path_buf();
+        let id = read_into_db(fs, &p, report).ok()?;
+        Some((id, report.db.get(id).text.clone()))
+    };
+    let kind_of = |path: &str| match discovery::resolve(fs, root, layout, "/", path) {
+        Resolved::Found(p) | Resolved::FlatFallback(p) if fs.is_dir(&p) => PathKind::Dir,
+        Resolved::Found(_) | Resolved::FlatFallback(_) => PathKind::File,
+        _ => PathKind::Missing,
+    };
+
+    if g.rc.yes("firewall_enable") {
+        let addrs = g.addresses();
+        let mut env = IpfwEnv {
+            local: addrs.iter().map(|a| a.net.addr()).collect(),
+            kernel_ipsec: true,
+            default_accept: g
+                .loader
+                .value("net.inet.ip.fw.default_to_accept")
+                .trim_matches('"')
+                == "1",
+            ..IpfwEnv::default()
+        };
+        for a in &addrs {
+            env.iface_addrs
+                .entry(a.interface.clone())
+                .or_default()
+                .push(a.net.addr());
+        }
+        let vars = rcf::rc_vars(&g.rc);
+        let mut opts = RcFirewallOptions::default();
+        let ty = g.rc.value("firewall_type").to_string();
+        if ty.starts_with('/') {
+            opts.files.insert(ty.clone(), kind_of(&ty));
+        }
+        let script = g.rc.value("firewall_script").to_string();
+        let run = if script == "/etc/rc.firewall" {
+            match read(&script, report) {
+                Some((id, text)) => Some((id, rcf::run_script(id, &text, &vars, &opts))),
+                // Not in the snapshot: FreeBSD's own rc.firewall, rebuilt.
+                None => {
+                    let text = rcf::builtin_script(&vars, &opts);
+                    let id = report
+                        .db
+                        .add(PathBuf::from(rcf::BUILTIN_PATH), text.clone());
+                    Some((id, rcf::run_builtin(id, &text, &opts)))
+                }
+            }
+        } else {
+            read(&script, report).map(|(id, text)| {
+                let sh = crate::syntax::ipfw_sh::ShellOptions {
+                    vars: vars.clone(),
+                    args: vec![ty.clone()],
+                    unset_is_empty: true,
+                    files: opts.files.clone(),
+                    ..Default::default()
+                };
+                (id, crate::syntax::ipfw_sh::evaluate(id, &text, &sh))
+            })
+        };
+        if let Some((script_id, sh)) = run {
+            report.diagnostics.extend(sh.diagnostics);
+            // The script's commands, with `ipfw /path` loads replaced by the file's commands.
+            let mut commands = Vec::new();
+            // Default-rule findings point at the loaded rules file, else at
+            // the rc.conf line that picks the ruleset.
+            let pick =
+                g.rc.origin("firewall_type")
+                    .or(g.rc.origin("firewall_enable"));
+            let mut anchor = match pick {
+                Some(o) if !ty.starts_with('/') || script == "/etc/rc.firewall" => {
+                    (o.file, o.value_span)
+                }
+                _ => (script_id, crate::source::Span::new(0, 0)),
+            };
+            for c in sh.commands.into_iter().filter(|c| !c.conditional) {
+                match &c.command.kind {
+                    CommandKind::LoadFile { path, .. } => {
+                        if let Some((id, text)) = read(&path.value, report) {
+                            let parsed = crate::syntax::ipfw::parse_file(id, &text);
+                            report.diagnostics.extend(parsed.diagnostics);
+                            commands.extend(parsed.file.commands);
+                            anchor = (id, crate::source::Span::new(0, 0));
+                        }
+                    }
+                    _ => commands.push(c.command),
+                }
+            }
+            let rs = IpfwRuleset::load(commands.iter(), env);
+            out.push(crate::rules::firewall::LoadedFirewall {
+                kind: Firewall::Ipfw,
+                file: anchor.0,
+                anchor: anchor.1,
+                ruleset: Box::new(rs),
+            });
+        }
+    }
+
+    if g.rc.yes("ipfilter_enable") {
+        let version = if g.target.release() >= 10 {
+            crate::syntax::ipf::IpfVersion::V5_1
+        } else {
+            crate::syntax::ipf::IpfVersion::V4_1
+        };
+        let path = g.rc.value("ipfilter_rules").to_string();
+        if let Some((id, text)) = read(&path, report) {
+            let parsed = crate::syntax::ipf::parse(id, &text, version);
+            report.diagnostics.extend(parsed.diagnostics);
+            let rs = crate::model::ipf::IpfRuleset::load(id, &parsed.file);
+            out.push(crate::rules::firewall::LoadedFirewall {
+                kind: Firewall::Ipfilter,
+                file: id,
+                anchor: crate::source::Span::new(0, 0),
+                ruleset: Box::new(rs),
+            });
+        }
+        if g.rc.yes("ipnat_enable") {
+            let nat = g.rc.value("ipnat_rules").to_string();
+            if let Some((id, text)) = read(&nat, report) {
+                report
+                    .diagnostics
+                    .extend(crate::syntax::ipf::nat::parse(id, &text, version).diagnostics);
+            }
         }
     }
     out

@@ -138,35 +138,121 @@ pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
     if setkey_name {
         return Some(FileKind::Setkey);
     }
-    let (mut racoon, mut setkey) = (0, 0);
+    let counts = sniff(text);
+    if name.contains("ipnat") {
+        return Some(FileKind::Ipnat);
+    }
+    // A name says ipfw or ipf, but some files are misnamed: the content decides ties.
+    if name.contains("ipfw") || name.contains("rc.firewall") {
+        return Some(if counts.ipf > counts.ipfw {
+            FileKind::Ipf
+        } else {
+            FileKind::Ipfw
+        });
+    }
+    if name.contains("ipf") {
+        return Some(if counts.ipfw > counts.ipf {
+            FileKind::Ipfw
+        } else {
+            FileKind::Ipf
+        });
+    }
+    let best = [
+        (counts.racoon, FileKind::RacoonConf),
+        (counts.setkey, FileKind::Setkey),
+        (counts.ipfw, FileKind::Ipfw),
+        (counts.ipf, FileKind::Ipf),
+        (counts.ipnat, FileKind::Ipnat),
+    ]
+    .into_iter()
+    .max_by_key(|(n, _)| *n)?;
+    (best.0 > 0).then_some(best.1)
+}
+
+/// How many lines of a file look like each format.
+#[derive(Default)]
+struct Sniff {
+    racoon: usize,
+    setkey: usize,
+    ipfw: usize,
+    ipf: usize,
+    ipnat: usize,
+}
+
+const IPFW_ACTIONS: &[&str] = &[
+    "allow",
+    "accept",
+    "pass",
+    "permit",
+    "deny",
+    "drop",
+    "reject",
+    "unreach",
+    "reset",
+    "count",
+    "skipto",
+    "divert",
+    "fwd",
+    "forward",
+    "check-state",
+    "nat",
+    "pipe",
+    "queue",
+    "tee",
+    "setfib",
+    "call",
+    "return",
+];
+
+fn sniff(text: &str) -> Sniff {
+    let mut c = Sniff::default();
     for line in text.lines().map(str::trim_start) {
         if line.starts_with('#') {
             continue;
         }
         // `+`/`-`: leftovers of a pasted diff still mark a setkey file.
-        let first = line
+        let words: Vec<&str> = line
             .trim_start_matches(['+', '-'])
-            .split(|c: char| c.is_whitespace() || c == ';')
-            .next()
-            .unwrap_or("");
+            .split(|ch: char| ch.is_whitespace() || ch == ';')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let first = words.first().copied().unwrap_or("");
+        let second = words.get(1).copied().unwrap_or("");
         match first {
-            "remote" | "sainfo" | "listen" | "padding" => racoon += 1,
+            "remote" | "sainfo" | "listen" | "padding" => c.racoon += 1,
             "path" if line.contains("pre_shared_key") || line.contains("certificate") => {
-                racoon += 1
+                c.racoon += 1
             }
-            "spdadd" | "spdflush" | "spddelete" | "spddump" | "add" | "flush" | "deleteall" => {
-                setkey += 1
+            // ipfw `add [N] action`, setkey `add SRC DST proto SPI`.
+            "add" => {
+                let action = if second.chars().all(|ch| ch.is_ascii_digit()) {
+                    words.get(2).copied().unwrap_or("")
+                } else {
+                    second
+                };
+                if IPFW_ACTIONS.contains(&action) || action == "set" || action == "prob" {
+                    c.ipfw += 1
+                } else {
+                    c.setkey += 1
+                }
             }
+            "spdadd" | "spdflush" | "spddelete" | "spddump" | "deleteall" => c.setkey += 1,
+            "flush" if line.contains(';') => c.setkey += 1,
+            "ipfw" | "/sbin/ipfw" | "${fwcmd}" | "$fwcmd" | "${FW}" | "$FW" => c.ipfw += 1,
+            "pass" | "block" | "log" | "count" | "skip" | "auth"
+                if matches!(
+                    second,
+                    "in" | "out" | "quick" | "return-rst" | "return-icmp" | "log"
+                ) =>
+            {
+                c.ipf += 1
+            }
+            "map" | "rdr" | "bimap" | "map-block" => c.ipnat += 1,
+            _ if first.starts_with('@') => c.ipf += 1,
             _ => {}
         }
     }
-    if racoon > 0 && racoon >= setkey {
-        Some(FileKind::RacoonConf)
-    } else if setkey > 0 {
-        Some(FileKind::Setkey)
-    } else {
-        None
-    }
+    c
 }
 
 fn is_strongswan(text: &str) -> bool {
@@ -339,8 +425,59 @@ fn lint_file(
         FileKind::RcConf => {
             check_rc(id, &text, rc_kind(path, &text), report);
         }
+        FileKind::Ipfw => check_ipfw(id, &text, report),
+        FileKind::Ipf => {
+            let parsed = syntax::ipf::parse(id, &text, syntax::ipf::IpfVersion::default());
+            report.diagnostics.extend(parsed.diagnostics);
+            let fw = rules::firewall::LoadedFirewall {
+                kind: crate::model::gateway::Firewall::Ipfilter,
+                file: id,
+                anchor: Span::new(0, 0),
+                ruleset: Box::new(crate::model::ipf::IpfRuleset::load(id, &parsed.file)),
+            };
+            report
+                .diagnostics
+                .extend(rules::firewall::check_ruleset(&fw));
+        }
+        FileKind::Ipnat => {
+            let parsed = syntax::ipf::nat::parse(id, &text, syntax::ipf::IpfVersion::default());
+            report.diagnostics.extend(parsed.diagnostics);
+        }
         FileKind::Other => {}
     }
+}
+
+/// An ipfw rules file or script checked on its own (no rc.conf known).
+fn check_ipfw(id: FileId, text: &str, report: &mut Report) {
+    use syntax::ipfw::{detect_format, IpfwFormat};
+    let commands = match detect_format(text) {
+        IpfwFormat::RuleFile => {
+            let parsed = syntax::ipfw::parse_file(id, text);
+            report.diagnostics.extend(parsed.diagnostics);
+            parsed.file.commands
+        }
+        _ => {
+            let out = syntax::ipfw_sh::evaluate(id, text, &Default::default());
+            report.diagnostics.extend(out.diagnostics);
+            out.commands
+                .into_iter()
+                .filter(|c| !c.conditional)
+                .map(|c| c.command)
+                .collect()
+        }
+    };
+    let fw = rules::firewall::LoadedFirewall {
+        kind: crate::model::gateway::Firewall::Ipfw,
+        file: id,
+        anchor: Span::new(0, 0),
+        ruleset: Box::new(crate::model::ipfw::IpfwRuleset::load(
+            commands.iter(),
+            Default::default(),
+        )),
+    };
+    report
+        .diagnostics
+        .extend(rules::firewall::check_ruleset(&fw));
 }
 
 /// rc.conf, the defaults file, or another `name=value` file.
@@ -451,5 +588,11 @@ fn looks_like_config_name(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    name.ends_with(".conf") || name.ends_with(".cf")
+    name.ends_with(".conf")
+        || name.ends_with(".cf")
+        || name.ends_with(".rules")
+        || name.ends_with(".fw")
+        || name.contains("ipf")
+        || name.contains("ipnat")
+        || name.contains("firewall")
 }

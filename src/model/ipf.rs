@@ -2246,7 +2246,11 @@ impl IpfRuleset {
         {
             return None;
         }
-        let dirs = vec![if e.flags & fr::OUTQUE != 0 { Dir::Out } else { Dir::In }];
+        let dirs = vec![if e.flags & fr::OUTQUE != 0 {
+            Dir::Out
+        } else {
+            Dir::In
+        }];
         let mut protos = if e.proto.mask != 0 {
             Some(vec![e.proto.value])
         } else if e.flx.mask & fi::TCPUDP != 0 {
@@ -2276,7 +2280,11 @@ impl IpfRuleset {
                 }
                 ipnet::IpNet::new(IpAddr::V4(m.value[0].into()), mask.count_ones() as u8).ok()?
             };
-            Some(if neg { AddrSpace::NotIn(vec![n]) } else { AddrSpace::In(vec![n]) })
+            Some(if neg {
+                AddrSpace::NotIn(vec![n])
+            } else {
+                AddrSpace::In(vec![n])
+            })
         };
         Some(HeaderSpace {
             dirs,

@@ -1257,3 +1257,97 @@ mod tests {
         )));
     }
 }
+
+/// A loaded ipfw ruleset with the host it runs on, as the firewall checks see it.
+#[derive(Clone, Debug)]
+pub struct IpfwRuleset {
+    pub rules: Vec<IpfwRule>,
+    pub env: IpfwEnv,
+}
+
+impl IpfwRuleset {
+    /// Number the rules and fill the tables the commands define.
+    pub fn load<'a>(
+        commands: impl IntoIterator<Item = &'a IpfwCommand> + Clone,
+        mut env: IpfwEnv,
+    ) -> IpfwRuleset {
+        env.load_tables(commands.clone());
+        let loaded = load(commands);
+        for (k, v) in loaded.tables {
+            env.tables.entry(k).or_insert(v);
+        }
+        IpfwRuleset {
+            rules: loaded.rules,
+            env,
+        }
+    }
+}
+
+impl crate::model::firewall::Ruleset for IpfwRuleset {
+    fn order(&self) -> crate::model::firewall::MatchOrder {
+        crate::model::firewall::MatchOrder::FirstMatch
+    }
+
+    fn default_pass(&self, env: &crate::model::firewall::FirewallEnv) -> bool {
+        env.default_pass.unwrap_or(self.env.default_accept)
+    }
+
+    fn evaluate(
+        &self,
+        env: &crate::model::firewall::FirewallEnv,
+        packets: &[Packet],
+    ) -> Vec<Decision> {
+        let mut e = self.env.clone();
+        e.default_accept = self.default_pass(env);
+        // Decapsulated packets bypass the firewall unless the kernel filters them.
+        let mut ev = Evaluator::new(&self.rules, &e);
+        packets
+            .iter()
+            .map(|p| {
+                if p.ipsec_done && !env.filter_tunnel {
+                    Decision {
+                        verdict: crate::model::firewall::Verdict::Pass,
+                        rule: None,
+                        consulted: Vec::new(),
+                        by_state: false,
+                    }
+                } else {
+                    ev.eval(p)
+                }
+            })
+            .collect()
+    }
+
+    fn rules(&self) -> Vec<crate::model::firewall::RuleInfo> {
+        use crate::model::firewall::{RuleEffect, RuleInfo};
+        self.rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let effect = match r.action.value {
+                    Action::Allow | Action::Fwd(_) => RuleEffect::Pass,
+                    Action::Deny
+                    | Action::Reject
+                    | Action::Unreach(_)
+                    | Action::Unreach6(_)
+                    | Action::Reset
+                    | Action::Reset6
+                    | Action::Abort
+                    | Action::Abort6 => RuleEffect::Block,
+                    _ => RuleEffect::Continue,
+                };
+                RuleInfo {
+                    rule: RuleRef {
+                        file: r.file,
+                        span: r.span,
+                        index: i,
+                    },
+                    effect,
+                    quick: true,
+                    space: r.match_space_in(&self.env),
+                    text: String::new(),
+                }
+            })
+            .collect()
+    }
+}

@@ -5,9 +5,9 @@
 pub mod algorithms;
 pub mod firewall;
 pub mod gateway;
-pub mod ipfw;
 pub mod ipf;
 pub mod ipftest;
+pub mod ipfw;
 pub mod racoon;
 pub mod rc_firewall;
 pub mod rcconf;

@@ -7,7 +7,9 @@
 //! undecided, so the work is linear in the number of rules (plus, for each
 //! dead rule only, finding the rules that cover it).
 
-use crate::model::firewall::{iface_pattern_matches, AddrSpace, Dir, HeaderSpace, MatchOrder, Packet, RuleEffect, RuleInfo};
+use crate::model::firewall::{
+    iface_pattern_matches, AddrSpace, Dir, HeaderSpace, MatchOrder, Packet, RuleEffect, RuleInfo,
+};
 use biodivine_lib_bdd::{Bdd, BddVariable, BddVariableSet};
 use std::collections::BTreeSet;
 
@@ -141,10 +143,12 @@ impl Encoder {
                         .and(&self.prefix(bits, v, 128, v4.prefix_len() as usize))
                         .and(&self.prefix(&bits[32..], 0, 96, 96))
                 }
-                ipnet::IpNet::V6(v6) => self
-                    .vars
-                    .mk_literal(fam, true)
-                    .and(&self.prefix(bits, u128::from(v6.network()), 128, v6.prefix_len() as usize)),
+                ipnet::IpNet::V6(v6) => self.vars.mk_literal(fam, true).and(&self.prefix(
+                    bits,
+                    u128::from(v6.network()),
+                    128,
+                    v6.prefix_len() as usize,
+                )),
             };
             any = any.or(&b);
         }
@@ -174,7 +178,9 @@ impl Encoder {
         if let Some(pat) = &s.iface {
             let mut any = self.vars.mk_false();
             for (i, name) in self.iface_names.iter().enumerate() {
-                if iface_pattern_matches(pat, name) || *name == pat.replace(['*', '?', '[', ']'], "") {
+                if iface_pattern_matches(pat, name)
+                    || *name == pat.replace(['*', '?', '[', ']'], "")
+                {
                     any = any.or(&self.iface_value(i));
                 }
             }
@@ -212,12 +218,16 @@ impl Encoder {
         for i in 0..=self.iface_names.len() {
             ifs = ifs.or(&self.iface_value(i));
         }
-        ifs.and(&self.wellformed(self.src_fam, &self.src)).and(&self.wellformed(self.dst_fam, &self.dst))
+        ifs.and(&self.wellformed(self.src_fam, &self.src))
+            .and(&self.wellformed(self.dst_fam, &self.dst))
     }
 
     /// Addresses that exist: IPv4 ones have their low 96 bits zero.
     fn wellformed(&self, fam: BddVariable, bits: &[BddVariable]) -> Bdd {
-        let v4 = self.vars.mk_literal(fam, false).and(&self.prefix(&bits[32..], 0, 96, 96));
+        let v4 = self
+            .vars
+            .mk_literal(fam, false)
+            .and(&self.prefix(&bits[32..], 0, 96, 96));
         v4.or(&self.vars.mk_literal(fam, true))
     }
 }
@@ -240,10 +250,13 @@ struct Bounds {
 fn addr_bounds(m: &AddrSpace) -> Option<Vec<(bool, u128, u128)>> {
     let AddrSpace::In(nets) = m else { return None };
     Some(
-        nets
-            .iter()
+        nets.iter()
             .map(|n| match n {
-                ipnet::IpNet::V4(v) => (false, u128::from(u32::from(v.network())), u128::from(u32::from(v.broadcast()))),
+                ipnet::IpNet::V4(v) => (
+                    false,
+                    u128::from(u32::from(v.network())),
+                    u128::from(u32::from(v.broadcast())),
+                ),
                 ipnet::IpNet::V6(v) => (true, u128::from(v.network()), u128::from(v.broadcast())),
             })
             .collect(),
@@ -256,14 +269,24 @@ impl Bounds {
             [d] => Some(*d),
             _ => None,
         };
-        Bounds { dir, protos: s.protos.clone(), src: addr_bounds(&s.src), dst: addr_bounds(&s.dst) }
+        Bounds {
+            dir,
+            protos: s.protos.clone(),
+            src: addr_bounds(&s.src),
+            dst: addr_bounds(&s.dst),
+        }
     }
 
     fn may_intersect(&self, o: &Bounds) -> bool {
-        let ranges = |a: &Option<Vec<(bool, u128, u128)>>, b: &Option<Vec<(bool, u128, u128)>>| match (a, b) {
-            (Some(x), Some(y)) => x.iter().any(|(f, lo, hi)| y.iter().any(|(g, lo2, hi2)| f == g && lo <= hi2 && lo2 <= hi)),
-            _ => true,
-        };
+        let ranges =
+            |a: &Option<Vec<(bool, u128, u128)>>, b: &Option<Vec<(bool, u128, u128)>>| match (a, b)
+            {
+                (Some(x), Some(y)) => x.iter().any(|(f, lo, hi)| {
+                    y.iter()
+                        .any(|(g, lo2, hi2)| f == g && lo <= hi2 && lo2 <= hi)
+                }),
+                _ => true,
+            };
         let dirs = match (self.dir, o.dir) {
             (Some(a), Some(b)) => a == b,
             _ => true,
@@ -274,7 +297,6 @@ impl Bounds {
         };
         dirs && protos && ranges(&self.src, &o.src) && ranges(&self.dst, &o.dst)
     }
-
 }
 
 /// Prefix levels (in bits from the top) at which address ranges are indexed.
@@ -292,7 +314,11 @@ fn width(v6: bool) -> u32 {
 fn level_of(v6: bool, lo: u128, hi: u128) -> Option<u32> {
     // IPv6 ranges are indexed on their top 64 bits, at levels 16, 32, 48.
     let scale = if v6 { 2 } else { 1 };
-    LEVELS.iter().rev().map(|l| l * scale).find(|l| (lo >> (width(v6) - l)) == (hi >> (width(v6) - l)))
+    LEVELS
+        .iter()
+        .rev()
+        .map(|l| l * scale)
+        .find(|l| (lo >> (width(v6) - l)) == (hi >> (width(v6) - l)))
 }
 
 /// Rules indexed by the address prefixes of one header field.
@@ -311,7 +337,11 @@ impl FieldIndex {
         };
         for (v6, lo, hi) in ranges {
             match level_of(*v6, *lo, *hi) {
-                Some(l) => self.keyed.entry((*v6, l, lo >> (width(*v6) - l))).or_default().push(i),
+                Some(l) => self
+                    .keyed
+                    .entry((*v6, l, lo >> (width(*v6) - l)))
+                    .or_default()
+                    .push(i),
                 None => self.wide.push(i),
             }
         }
@@ -323,14 +353,19 @@ impl FieldIndex {
         let Some(ranges) = r else { return false };
         let mut found = self.wide.clone();
         for (v6, lo, hi) in ranges {
-            let Some(own) = level_of(*v6, *lo, *hi) else { return false };
+            let Some(own) = level_of(*v6, *lo, *hi) else {
+                return false;
+            };
             let scale = if *v6 { 2 } else { 1 };
             for l in LEVELS.iter().map(|l| l * scale) {
                 let shift = width(*v6) - l;
                 if l <= own {
                     found.extend(self.keyed.get(&(*v6, l, lo >> shift)).into_iter().flatten());
                 } else {
-                    for (_, v) in self.keyed.range((*v6, l, lo >> shift)..=(*v6, l, hi >> shift)) {
+                    for (_, v) in self
+                        .keyed
+                        .range((*v6, l, lo >> shift)..=(*v6, l, hi >> shift))
+                    {
                         found.extend(v);
                     }
                 }
@@ -349,7 +384,10 @@ struct Index {
 
 impl Index {
     fn new(bounds: &[Option<Bounds>]) -> Index {
-        let mut ix = Index { src: FieldIndex::default(), dst: FieldIndex::default() };
+        let mut ix = Index {
+            src: FieldIndex::default(),
+            dst: FieldIndex::default(),
+        };
         for (i, b) in bounds.iter().enumerate() {
             if let Some(b) = b {
                 ix.src.insert(i, &b.src);
@@ -376,7 +414,9 @@ fn box_contains(outer: &HeaderSpace, inner: &HeaderSpace) -> bool {
     let dir = inner.dirs.iter().all(|d| outer.dirs.contains(d));
     let ifaces = match (&outer.iface, &inner.iface) {
         (None, _) => true,
-        (Some(o), Some(i)) => o == i || (!i.contains(['*', '?', '[']) && iface_pattern_matches(o, i)),
+        (Some(o), Some(i)) => {
+            o == i || (!i.contains(['*', '?', '[']) && iface_pattern_matches(o, i))
+        }
         _ => false,
     };
     let protos = match (&outer.protos, &inner.protos) {
@@ -386,15 +426,24 @@ fn box_contains(outer: &HeaderSpace, inner: &HeaderSpace) -> bool {
     };
     let addr = |o: &AddrSpace, i: &AddrSpace| match (o, i) {
         (AddrSpace::Any, _) => true,
-        (AddrSpace::In(o), AddrSpace::In(i)) => !i.is_empty() && i.iter().all(|n| o.iter().any(|m| m.contains(n))),
+        (AddrSpace::In(o), AddrSpace::In(i)) => {
+            !i.is_empty() && i.iter().all(|n| o.iter().any(|m| m.contains(n)))
+        }
         _ => false,
     };
     let ports = |o: &Option<Vec<(u16, u16)>>, i: &Option<Vec<(u16, u16)>>| match (o, i) {
         (None, _) => true,
-        (Some(o), Some(i)) => i.iter().all(|(lo, hi)| o.iter().any(|(a, b)| a <= lo && hi <= b)),
+        (Some(o), Some(i)) => i
+            .iter()
+            .all(|(lo, hi)| o.iter().any(|(a, b)| a <= lo && hi <= b)),
         _ => false,
     };
-    dir && ifaces && protos && addr(&outer.src, &inner.src) && addr(&outer.dst, &inner.dst) && ports(&outer.sports, &inner.sports) && ports(&outer.dports, &inner.dports)
+    dir && ifaces
+        && protos
+        && addr(&outer.src, &inner.src)
+        && addr(&outer.dst, &inner.dst)
+        && ports(&outer.sports, &inner.sports)
+        && ports(&outer.dports, &inner.dports)
 }
 
 /// A few packets inside `s` (lowest, highest and pseudo-random corners).
@@ -414,15 +463,28 @@ fn sample(s: &HeaderSpace) -> Vec<Packet> {
                 }
                 ipnet::IpNet::V6(v) => {
                     let lo = u128::from(v.network());
-                    let off = if k % 2 == 0 { 0 } else { u128::from(v.broadcast()) - lo };
+                    let off = if k.is_multiple_of(2) {
+                        0
+                    } else {
+                        u128::from(v.broadcast()) - lo
+                    };
                     std::net::IpAddr::V6((lo + off).into())
                 }
             },
             // Addresses few rules single out.
             _ => {
-                let cands = ["203.0.113.77", "0.0.0.1", "255.255.255.254", "198.18.0.9", "2001:db8::77"];
+                let cands = [
+                    "203.0.113.77",
+                    "0.0.0.1",
+                    "255.255.255.254",
+                    "198.18.0.9",
+                    "2001:db8::77",
+                ];
                 let first = (k % 5) as usize;
-                (0..5).map(|i| cands[(first + i) % 5].parse().unwrap()).find(|a| m.contains(*a)).unwrap_or_else(|| cands[first].parse().unwrap())
+                (0..5)
+                    .map(|i| cands[(first + i) % 5].parse().unwrap())
+                    .find(|a| m.contains(*a))
+                    .unwrap_or_else(|| cands[first].parse().unwrap())
             }
         }
     };
@@ -431,7 +493,7 @@ fn sample(s: &HeaderSpace) -> Vec<Packet> {
             None => [500u16, 4500, 1, 65535][(k % 4) as usize],
             Some(v) if !v.is_empty() => {
                 let (lo, hi) = v[(k as usize) % v.len()];
-                if k % 2 == 0 {
+                if k.is_multiple_of(2) {
                     lo
                 } else {
                     hi
@@ -457,8 +519,17 @@ fn sample(s: &HeaderSpace) -> Vec<Packet> {
             _ if k % 2 == 0 => Dir::In,
             _ => Dir::Out,
         };
-        let iface = s.iface.as_ref().map(|i| i.replace(['*', '?', '[', ']'], ""));
-        let mut p = Packet::new(dir, iface.as_deref(), proto, pick_addr(&s.src, k), pick_addr(&s.dst, k.rotate_left(7)));
+        let iface = s
+            .iface
+            .as_ref()
+            .map(|i| i.replace(['*', '?', '[', ']'], ""));
+        let mut p = Packet::new(
+            dir,
+            iface.as_deref(),
+            proto,
+            pick_addr(&s.src, k),
+            pick_addr(&s.dst, k.rotate_left(7)),
+        );
         p.sport = Some(pick_port(&s.sports, k));
         p.dport = Some(pick_port(&s.dports, k >> 1));
         if s.contains(&p) {
@@ -478,7 +549,10 @@ fn sample(s: &HeaderSpace) -> Vec<Packet> {
 pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
     let enc = Encoder::new(rules);
     let universe = enc.universe();
-    let bounds: Vec<Option<Bounds>> = rules.iter().map(|r| r.space.as_ref().filter(|_| decides(r)).map(Bounds::of)).collect();
+    let bounds: Vec<Option<Bounds>> = rules
+        .iter()
+        .map(|r| r.space.as_ref().filter(|_| decides(r)).map(Bounds::of))
+        .collect();
     let index = Index::new(&bounds);
     let mut cache: Vec<Option<Bdd>> = vec![None; rules.len()];
     let bdd = |i: usize, cache: &mut Vec<Option<Bdd>>| -> Bdd {
@@ -490,6 +564,17 @@ pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
     let mut out = Vec::new();
     for (i, r) in rules.iter().enumerate() {
         let Some(b) = &bounds[i] else { continue };
+        // A rule that matches nothing at all (ports on a protocol without
+        // ports) is not shadowed: it is broken, and reported as such.
+        if let Some(sp) = &rules[i].space {
+            let portless = sp
+                .protos
+                .as_ref()
+                .is_some_and(|p| p.iter().all(|x| *x != 6 && *x != 17 && *x != 132));
+            if portless && (sp.sports.is_some() || sp.dports.is_some()) {
+                continue;
+            }
+        }
         // Which rules take packets from this one.
         let takes = |j: usize| match order {
             MatchOrder::FirstMatch => j < i,
@@ -498,7 +583,9 @@ pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
         let cands: Vec<usize> = index
             .candidates(b, rules.len())
             .into_iter()
-            .filter(|j| *j != i && takes(*j) && bounds[*j].as_ref().is_some_and(|o| o.may_intersect(b)))
+            .filter(|j| {
+                *j != i && takes(*j) && bounds[*j].as_ref().is_some_and(|o| o.may_intersect(b))
+            })
             .collect();
         if cands.is_empty() {
             continue;
@@ -506,12 +593,25 @@ pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
         // A packet of this rule that no candidate matches proves it live
         // without building any BDD (the common case).
         let space = r.space.as_ref().expect("bounds imply a space");
-        if sample(space).iter().any(|p| !cands.iter().any(|j| rules[*j].space.as_ref().is_some_and(|o| o.contains(p)))) {
+        if sample(space).iter().any(|p| {
+            !cands
+                .iter()
+                .any(|j| rules[*j].space.as_ref().is_some_and(|o| o.contains(p)))
+        }) {
             continue;
         }
         // One earlier rule containing this one outright: no BDD needed.
-        if let Some(j) = cands.iter().find(|j| rules[**j].space.as_ref().is_some_and(|o| box_contains(o, space))) {
-            out.push(Shadowed { rule: i, by: vec![*j], same_effect: rules[*j].effect == r.effect });
+        if let Some(j) = cands.iter().find(|j| {
+            rules[**j]
+                .space
+                .as_ref()
+                .is_some_and(|o| box_contains(o, space))
+        }) {
+            out.push(Shadowed {
+                rule: i,
+                by: vec![*j],
+                same_effect: rules[*j].effect == r.effect,
+            });
             continue;
         }
         let s = bdd(i, &mut cache).and(&universe);
@@ -532,7 +632,11 @@ pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
         }
         if rest.is_false() {
             let same_effect = by.iter().all(|j| rules[*j].effect == r.effect);
-            out.push(Shadowed { rule: i, by, same_effect });
+            out.push(Shadowed {
+                rule: i,
+                by,
+                same_effect,
+            });
         }
     }
     out

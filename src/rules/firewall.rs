@@ -18,8 +18,10 @@ use std::net::IpAddr;
 /// A firewall ruleset as loaded on the gateway.
 pub struct LoadedFirewall {
     pub kind: Firewall,
-    /// The rules file (or script), for findings decided by the default rule.
+    /// Where findings decided by the default rule point: the rules file, or
+    /// the rc.conf line that selects a prototype ruleset.
     pub file: FileId,
+    pub anchor: Span,
     pub ruleset: Box<dyn Ruleset>,
 }
 
@@ -61,6 +63,14 @@ pub const RULES: &[&RuleMeta] = &[
 
 pub fn check(cx: &FirewallCtx) -> Vec<Diagnostic> {
     super::run(CHECKS, cx)
+}
+
+/// The checks that need only the ruleset (a rules file checked on its own).
+pub fn check_ruleset(fw: &LoadedFirewall) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    shadowed_in(fw, &mut out);
+    esp_with_ports_in(fw, &mut out);
+    out
 }
 
 /// One IPsec peering as this gateway sees it.
@@ -194,7 +204,7 @@ fn blocked(
         None => Diagnostic::new(
             rule,
             f.file,
-            Span::new(0, 0),
+            f.anchor,
             format!(
                 "{what}: no {} rule passes it, so the default rule blocks it",
                 fw_name(f.kind)
@@ -220,6 +230,12 @@ rule!(SHADOWED_RULE, "IPS5001", "shadowed-rule", Warning,
 
 fn shadowed(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
     for fw in cx.firewalls {
+        shadowed_in(fw, out);
+    }
+}
+
+fn shadowed_in(fw: &LoadedFirewall, out: &mut Vec<Diagnostic>) {
+    {
         let rules = fw.ruleset.rules();
         for s in shadowed_rules(&rules, fw.ruleset.order()) {
             let r = &rules[s.rule];
@@ -228,18 +244,29 @@ fn shadowed(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             } else {
                 Severity::Warning
             };
-            let what = if s.same_effect {
-                "has no effect"
-            } else {
-                "is contradicted"
+            let (what, tail) = match (fw.ruleset.order(), s.same_effect) {
+                (MatchOrder::FirstMatch, true) => (
+                    "earlier rules with the same action take all its packets",
+                    "it has no effect",
+                ),
+                (MatchOrder::FirstMatch, false) => (
+                    "earlier rules with the opposite action take all its packets",
+                    "it does not do what it says",
+                ),
+                (MatchOrder::LastMatch, true) => (
+                    "quick or later rules with the same action decide all its packets",
+                    "it has no effect",
+                ),
+                (MatchOrder::LastMatch, false) => (
+                    "quick or later rules with the opposite action decide all its packets",
+                    "it does not do what it says",
+                ),
             };
             let mut d = Diagnostic::new(
                 &SHADOWED_RULE,
                 r.rule.file,
                 r.rule.span,
-                format!(
-                    "this rule can never match: it {what} by the rules that take all its packets"
-                ),
+                format!("this rule never decides a packet: {what}; {tail}"),
             )
             .with_severity(sev);
             for j in s.by.iter().take(3) {
@@ -427,7 +454,9 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
         inner.dport = Some(22);
         inner.tcp_flags = crate::model::firewall::tcp_flags::SYN;
         inner.ipsec_done = true;
-        let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&inner)) else { continue };
+        let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&inner)) else {
+            continue;
+        };
         // An explicit rule that singles out source addresses (anti-spoof,
         // bogons) is the trap; the default rule only matters when the kernel
         // filters decapsulated packets at all.
@@ -442,7 +471,17 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             (false, true) => (Severity::Warning, "latent: today the kernel does not filter decapsulated packets, but with net.inet.ipsec.filtertunnel=1 (or enc0 filtering) the tunnel's traffic would vanish"),
             (false, false) => continue,
         };
-        out.push(blocked(cx, &ANTISPOOF_DROPS_TUNNEL, fw, &d, format!("decapsulated traffic from {rn} to {ln} is dropped; {how}"), &t).with_severity(sev));
+        out.push(
+            blocked(
+                cx,
+                &ANTISPOOF_DROPS_TUNNEL,
+                fw,
+                &d,
+                format!("decapsulated traffic from {rn} to {ln} is dropped; {how}"),
+                &t,
+            )
+            .with_severity(sev),
+        );
     }
 }
 
@@ -539,7 +578,9 @@ fn unknown_interface(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             if let Some(i) = &s.iface {
                 let ok = known.iter().any(|k| iface_pattern_matches(i, k))
                     || i.contains(['*', '?', '['])
-                    || ["tun", "ppp", "ipsec", "gif", "bridge", "lagg", "vlan", "wg"].iter().any(|p| i.starts_with(p));
+                    || ["tun", "ppp", "ipsec", "gif", "bridge", "lagg", "vlan", "wg"]
+                        .iter()
+                        .any(|p| i.starts_with(p));
                 if !ok {
                     out.push(Diagnostic::new(&UNKNOWN_INTERFACE, r.rule.file, r.rule.span, format!("this rule names interface `{i}`, which rc.conf does not configure: it never matches")));
                 }
@@ -558,6 +599,12 @@ rule!(ESP_WITH_PORTS, "IPS5010", "esp-with-ports", Warning,
 
 fn esp_with_ports(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
     for fw in cx.firewalls {
+        esp_with_ports_in(fw, out);
+    }
+}
+
+fn esp_with_ports_in(fw: &LoadedFirewall, out: &mut Vec<Diagnostic>) {
+    {
         for r in fw.ruleset.rules() {
             let Some(s) = &r.space else { continue };
             let esp = s

@@ -166,16 +166,6 @@ pub const IPFW_UNVERIFIED: RuleMeta = RuleMeta {
     log: None,
 };
 
-/// The ipfw front end's rules. Not yet in [`RULES`]: they join the catalogue
-/// when the engine runs the ipfw parser (their fixtures wait in
-/// `corpus/ipfw-rules/` until then).
-pub const IPFW_RULES: &[&RuleMeta] = &[
-    &IPFW_SYNTAX,
-    &IPFW_TRUNCATED,
-    &IPFW_NOT_EVALUATED,
-    &IPFW_UNVERIFIED,
-];
-
 pub const IPF_SYNTAX: RuleMeta = RuleMeta {
     code: "IPS1301",
     name: "ipf-syntax-error",
@@ -217,6 +207,10 @@ pub const IPNAT_SYNTAX: RuleMeta = RuleMeta {
 };
 
 pub const RULES: &[&RuleMeta] = &[
+    &IPFW_SYNTAX,
+    &IPFW_TRUNCATED,
+    &IPFW_NOT_EVALUATED,
+    &IPFW_UNVERIFIED,
     &SETKEY_SYNTAX,
     &SETKEY_CRLF,
     &IPF_SYNTAX,

@@ -1,9 +1,9 @@
 //! Per-format parsers: text in, typed syntax tree with spans out, plus the
 //! diagnostics for what the real parser would reject or silently skip.
 
+pub mod ipf;
 pub mod ipfw;
 pub mod ipfw_sh;
-pub mod ipf;
 pub mod psk;
 pub mod racoon;
 pub mod rcconf;
