@@ -106,6 +106,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| shadowed_rules(&rules, MatchOrder::LastMatch))
     });
     g.finish();
+    // Growth with the ruleset's size.
+    let mut g = c.benchmark_group("shadowed rules, growth");
+    g.sample_size(10);
+    for n in [2_500usize, 5_000, 10_000] {
+        let rules = ruleset(n);
+        g.bench_with_input(criterion::BenchmarkId::new("first match", n), &n, |b, _| {
+            b.iter(|| shadowed_rules(&rules, MatchOrder::FirstMatch))
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);
