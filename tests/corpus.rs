@@ -57,32 +57,68 @@ fn fixture(dir: &std::path::Path, code: &str) -> PathBuf {
 fn bad_fixtures_trigger_their_rule_and_good_ones_stay_silent() {
     for dir in rule_dirs() {
         let code = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let bad = check_auto(&fixture(&dir.join("bad"), &code));
-        assert!(
-            bad.diagnostics.iter().any(|d| d.rule.code == code),
-            "{code}: bad example does not trigger it: {:?}",
-            findings(&bad)
-        );
-        let good = check_auto(&fixture(&dir.join("good"), &code));
-        assert!(
-            good.diagnostics.is_empty(),
-            "{code}: good example is not clean: {:?}",
-            findings(&good)
-        );
+        // `bad`/`good`, and variants such as `bad-ipf`/`good-ipf` (the same
+        // mistake with the other firewall).
+        for (variant, expect_bad) in variants(&dir) {
+            let r = check_auto(&fixture(&dir.join(&variant), &code));
+            if expect_bad {
+                assert!(
+                    r.diagnostics.iter().any(|d| d.rule.code == code),
+                    "{code}/{variant}: does not trigger it: {:?}",
+                    findings(&r)
+                );
+            } else {
+                assert!(
+                    r.diagnostics.is_empty(),
+                    "{code}/{variant}: not clean: {:?}",
+                    findings(&r)
+                );
+            }
+        }
     }
+}
+
+/// The fixture directories of a rule: (name, is a bad example).
+fn variants(dir: &std::path::Path) -> Vec<(String, bool)> {
+    let mut v: Vec<(String, bool)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("bad") || n.starts_with("good"))
+        .map(|n| {
+            let bad = n.starts_with("bad");
+            (n, bad)
+        })
+        .collect();
+    v.sort();
+    assert!(
+        v.iter().any(|(n, _)| n == "bad") && v.iter().any(|(n, _)| n == "good"),
+        "{} needs bad/ and good/",
+        dir.display()
+    );
+    v
 }
 
 #[test]
 fn rule_fixture_json_snapshots() {
     for dir in rule_dirs() {
         let code = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
-            .current_dir(project())
-            .args(["--format", "json", &rel(&fixture(&dir.join("bad"), &code))])
-            .output()
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        insta::assert_json_snapshot!(format!("rule_{code}"), json);
+        for (variant, _) in variants(&dir).into_iter().filter(|(_, bad)| *bad) {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+                .current_dir(project())
+                .args([
+                    "--format",
+                    "json",
+                    &rel(&fixture(&dir.join(&variant), &code)),
+                ])
+                .output()
+                .unwrap();
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let name = match variant.strip_prefix("bad-") {
+                Some(kind) => format!("rule_{code}_{kind}"),
+                None => format!("rule_{code}"),
+            };
+            insta::assert_json_snapshot!(name, json);
+        }
     }
 }
 

@@ -381,6 +381,9 @@ pub fn load_gateway(
     report
         .diagnostics
         .extend(crate::rules::firewall::check(&fcx));
+    report
+        .tunnels
+        .extend(crate::rules::firewall::tunnel_status(&fcx));
     gateway
 }
 

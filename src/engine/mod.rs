@@ -93,6 +93,8 @@ pub struct Report {
     pub input_errors: Vec<InputError>,
     /// Spans per file that hold secrets (masked by every renderer).
     pub secrets: Vec<(crate::source::FileId, Vec<Span>)>,
+    /// Every tunnel of every gateway checked, through its firewalls.
+    pub tunnels: Vec<rules::firewall::TunnelStatus>,
 }
 
 impl Report {

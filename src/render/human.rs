@@ -120,8 +120,54 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = handler.render_report(&mut out, &r);
         out.push('\n');
     }
+    out.push_str(&tunnel_table(report));
     out.push_str(&summary(report));
     out
+}
+
+/// The tunnels of the checked gateways and what their firewalls do with them.
+fn tunnel_table(report: &Report) -> String {
+    if report.tunnels.is_empty() {
+        return String::new();
+    }
+    let mut rows = vec![[
+        "gateway".to_string(),
+        "tunnel".to_string(),
+        "firewall".to_string(),
+        "IKE out/in".to_string(),
+        "ESP out/in".to_string(),
+        "NAT-T".to_string(),
+    ]];
+    for t in &report.tunnels {
+        rows.push([
+            t.gateway.clone(),
+            format!("{} -> {}", t.local, t.peer),
+            if t.firewalls.is_empty() {
+                "none".into()
+            } else {
+                t.firewalls.join("+")
+            },
+            format!("{}/{}", t.ike_initiate, t.ike_respond),
+            format!("{}/{}", t.esp_out, t.esp_in),
+            t.natt.to_string(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut s = String::from("Tunnels through the firewalls:\n");
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        s.push_str("  ");
+        s.push_str(line.join("  ").trim_end());
+        s.push('\n');
+    }
+    s.push('\n');
+    s
 }
 
 pub fn summary(report: &Report) -> String {

@@ -8,6 +8,9 @@ pub struct JsonReport<'a> {
     pub version: u32,
     pub diagnostics: Vec<JsonDiagnostic<'a>>,
     pub summary: Summary,
+    /// Each gateway tunnel through its firewalls (present when gateways were checked).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub tunnels: &'a [crate::rules::firewall::TunnelStatus],
 }
 
 #[derive(Serialize)]
@@ -85,6 +88,7 @@ pub fn build(report: &Report) -> JsonReport<'_> {
             warnings: report.count(Warning),
             infos: report.count(Info),
         },
+        tunnels: &report.tunnels,
     }
 }
 

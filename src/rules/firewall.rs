@@ -159,6 +159,52 @@ pub fn tunnels(g: &Gateway) -> Vec<Tunnel> {
             });
         }
     }
+    // Remotes racoon negotiates with that no SPD tunnel names (responders
+    // with generate_policy, transport peers...): the local end is the
+    // listen address, else the interface on the peer's subnet, else the one
+    // towards the default router.
+    let router = g.default_router();
+    for part in &g.racoon {
+        for r in &part.model.remotes {
+            let Some(peer) = r.address() else { continue };
+            if out.iter().any(|t| t.peer == peer) {
+                continue;
+            }
+            let local = part
+                .model
+                .listen
+                .first()
+                .map(|l| l.value)
+                .or_else(|| {
+                    addrs
+                        .iter()
+                        .find(|a| a.net.contains(&peer) && a.interface != "lo0")
+                        .map(|a| a.net.addr())
+                })
+                .or_else(|| {
+                    router.and_then(|rt| {
+                        addrs
+                            .iter()
+                            .find(|a| a.net.contains(&rt))
+                            .map(|a| a.net.addr())
+                    })
+                });
+            let Some(local) = local else { continue };
+            out.push(Tunnel {
+                local,
+                peer,
+                iface: iface_of(local),
+                protos: vec![proto::ESP],
+                local_net: None,
+                remote_net: None,
+                nat_t: r.nat_traversal,
+                mention: Mention {
+                    file: part.file,
+                    span: r.selector_span,
+                },
+            });
+        }
+    }
     out
 }
 
@@ -454,6 +500,25 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
         inner.dport = Some(22);
         inner.tcp_flags = crate::model::firewall::tcp_flags::SYN;
         inner.ipsec_done = true;
+        // With enc(4) and rules on enc0, the inner packets are filtered there
+        // whatever filtertunnel says.
+        let enc_rules = cx.firewalls.iter().any(|f| {
+            f.ruleset.rules().iter().any(|r| {
+                r.space
+                    .as_ref()
+                    .and_then(|s| s.iface.as_deref())
+                    .is_some_and(|i| i.starts_with("enc"))
+            })
+        });
+        if enc_rules {
+            let mut on_enc = inner.clone();
+            on_enc.iface = Some("enc0".into());
+            on_enc.ipsec_done = false;
+            if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&on_enc)) {
+                out.push(blocked(cx, &ANTISPOOF_DROPS_TUNNEL, fw, &d, format!("decapsulated traffic from {rn} to {ln} is dropped on enc0: the tunnel comes up but this traffic vanishes"), &t));
+                continue;
+            }
+        }
         let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&inner)) else {
             continue;
         };
@@ -527,6 +592,51 @@ fn gif_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
                     format!(
                         "IP-in-IP (protocol 4) from {} to {} for {} is blocked",
                         pkt.src, pkt.dst, gif.interface
+                    ),
+                    &t,
+                ));
+            }
+        }
+    }
+    // The traffic inside the tunnel: between the gif interface's own
+    // point-to-point addresses.
+    for a in addrs.iter().filter(|a| a.interface.starts_with("gif")) {
+        let Some(peer) = a.peer else { continue };
+        let Some(gif) = g.gifs().into_iter().find(|x| x.interface == a.interface) else {
+            continue;
+        };
+        let t = Tunnel {
+            local: gif.src,
+            peer: gif.dst,
+            iface: Some(a.interface.clone()),
+            protos: vec![],
+            local_net: None,
+            remote_net: None,
+            nat_t: false,
+            mention: Mention {
+                file: gif.origin.file,
+                span: gif.origin.value_span,
+            },
+        };
+        for pkt in [
+            Packet::new(Dir::In, Some(&a.interface), proto::ICMP, peer, a.net.addr()),
+            Packet::new(
+                Dir::Out,
+                Some(&a.interface),
+                proto::ICMP,
+                a.net.addr(),
+                peer,
+            ),
+        ] {
+            if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&pkt)) {
+                out.push(blocked(
+                    cx,
+                    &GIF_BLOCKED,
+                    fw,
+                    &d,
+                    format!(
+                        "traffic inside {} ({} to {}) is blocked",
+                        a.interface, pkt.src, pkt.dst
                     ),
                     &t,
                 ));
@@ -625,4 +735,67 @@ fn esp_with_ports_in(fw: &LoadedFirewall, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// What each firewall does with one tunnel's traffic (for the report's table).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TunnelStatus {
+    pub gateway: String,
+    pub local: String,
+    pub peer: String,
+    /// The firewalls the gateway starts (`ipfw`, `ipfilter`); empty: none.
+    pub firewalls: Vec<&'static str>,
+    /// IKE (UDP 500) when this gateway starts the exchange, and when the peer does.
+    pub ike_initiate: &'static str,
+    pub ike_respond: &'static str,
+    /// ESP/AH leaving and arriving.
+    pub esp_out: &'static str,
+    pub esp_in: &'static str,
+    /// UDP 4500, when NAT-T is on.
+    pub natt: &'static str,
+}
+
+/// Evaluate every tunnel of the gateway through its firewalls.
+pub fn tunnel_status(cx: &FirewallCtx) -> Vec<TunnelStatus> {
+    let word = |blocked: bool| {
+        if cx.firewalls.is_empty() {
+            "open"
+        } else if blocked {
+            "blocked"
+        } else {
+            "pass"
+        }
+    };
+    tunnels(cx.gateway)
+        .into_iter()
+        .map(|t| {
+            let iface = t.iface.as_deref();
+            let ike_out = Packet::udp(Dir::Out, iface, t.local, 500, t.peer, 500);
+            let ike_in = Packet::udp(Dir::In, iface, t.peer, 500, t.local, 500);
+            let p = t.protos.first().copied().unwrap_or(proto::ESP);
+            let esp_out = Packet::new(Dir::Out, iface, p, t.local, t.peer);
+            let esp_in = Packet::new(Dir::In, iface, p, t.peer, t.local);
+            let natt = if t.nat_t {
+                let o = Packet::udp(Dir::Out, iface, t.local, 4500, t.peer, 4500);
+                word(verdict(cx, &[o.clone(), o.reply(Dir::In, iface)]).is_some())
+            } else {
+                "n/a"
+            };
+            TunnelStatus {
+                gateway: cx.gateway.name.clone(),
+                local: t.local.to_string(),
+                peer: t.peer.to_string(),
+                firewalls: cx.firewalls.iter().map(|f| fw_name(f.kind)).collect(),
+                ike_initiate: word(
+                    verdict(cx, &[ike_out.clone(), ike_out.reply(Dir::In, iface)]).is_some(),
+                ),
+                ike_respond: word(
+                    verdict(cx, &[ike_in.clone(), ike_in.reply(Dir::Out, iface)]).is_some(),
+                ),
+                esp_out: word(verdict(cx, std::slice::from_ref(&esp_out)).is_some()),
+                esp_in: word(verdict(cx, std::slice::from_ref(&esp_in)).is_some()),
+                natt,
+            }
+        })
+        .collect()
 }
