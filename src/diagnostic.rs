@@ -46,6 +46,8 @@ pub struct Diagnostic {
     pub location: Location,
     pub related: Vec<Related>,
     pub help: Option<String>,
+    /// The gateway pair a cross-peer finding belongs to (index into the report's pairs).
+    pub pair: Option<usize>,
 }
 
 impl Diagnostic {
@@ -62,6 +64,7 @@ impl Diagnostic {
             location: Location { file, span },
             related: Vec::new(),
             help: None,
+            pair: None,
         }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -64,9 +64,11 @@ fn a_site_is_checked_gateway_by_gateway() {
     assert!(west.contains(&"IPS4006"), "{west:?}"); // racoon enabled... but no racoon.conf
     assert!(west.contains(&"IPS4003"), "{west:?}");
     assert!(
+        // (cross-peer findings aside: both test gateways claim 203.0.113.1)
         !r.diagnostics
             .iter()
-            .any(|d| r.db.get(d.location.file).path.starts_with("site/east")),
+            .any(|d| r.db.get(d.location.file).path.starts_with("site/east")
+                && !d.rule.code.starts_with("IPS60")),
         "{:?}",
         findings(&r)
     );

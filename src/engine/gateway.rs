@@ -98,7 +98,7 @@ pub fn load_gateway(
     layout: Layout,
     opts: &LintOptions,
     report: &mut Report,
-) -> Gateway {
+) -> crate::rules::pair::SiteGateway {
     let mut ld = Loader {
         fs,
         root,
@@ -298,6 +298,25 @@ pub fn load_gateway(
     } else {
         None
     };
+    // A host-name psk line is right where a remote in aggressive mode
+    // expects that name as the peer's identifier.
+    if let Some((pid, _)) = &psk {
+        let names: Vec<String> = racoon
+            .iter()
+            .flat_map(|p| p.model.remotes.iter())
+            .filter(|r| r.aggressive())
+            .flat_map(|r| r.peers_identifiers.iter())
+            .filter_map(|s| s.first_quoted().map(|q| q.value.clone()))
+            .collect();
+        let db = &report.db;
+        report.diagnostics.retain(|d| {
+            !(d.location.file == *pid
+                && d.rule.code == crate::rules::psk::HOSTNAME_IDENTIFIER.code
+                && names
+                    .iter()
+                    .any(|n| db.get(*pid).slice(d.location.span) == n))
+        });
+    }
 
     // Certificates racoon loads at startup.
     for part in &racoon {
@@ -384,7 +403,12 @@ pub fn load_gateway(
     report
         .tunnels
         .extend(crate::rules::firewall::tunnel_status(&fcx));
-    gateway
+    let env = fcx.env;
+    crate::rules::pair::SiteGateway {
+        gateway,
+        firewalls,
+        env,
+    }
 }
 
 /// What the kernel and sysctls say about filtering IPsec traffic.

@@ -95,6 +95,8 @@ pub struct Report {
     pub secrets: Vec<(crate::source::FileId, Vec<Span>)>,
     /// Every tunnel of every gateway checked, through its firewalls.
     pub tunnels: Vec<rules::firewall::TunnelStatus>,
+    /// Every pair of checked gateways that refer to each other.
+    pub pairs: Vec<rules::pair::PairStatus>,
 }
 
 impl Report {
@@ -268,24 +270,25 @@ fn is_strongswan(text: &str) -> bool {
 /// on its own).
 pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report {
     let mut report = Report::default();
+    let mut site = Vec::new();
     for input in inputs {
         if fs.is_dir(&input.path) && opts.live {
             // A running system is one gateway; never walk its whole tree.
-            load_gateway(
+            site.push(load_gateway(
                 fs,
                 &input.path,
                 discovery::Layout::Snapshot,
                 opts,
                 &mut report,
-            );
+            ));
         } else if fs.is_dir(&input.path) {
             match discovery::classify_dir(fs, &input.path) {
                 DirKind::Gateway(layout) => {
-                    load_gateway(fs, &input.path, layout, opts, &mut report);
+                    site.push(load_gateway(fs, &input.path, layout, opts, &mut report))
                 }
                 DirKind::Site(gateways) => {
                     for (root, layout) in gateways {
-                        load_gateway(fs, &root, layout, opts, &mut report);
+                        site.push(load_gateway(fs, &root, layout, opts, &mut report));
                     }
                 }
                 DirKind::Plain => {
@@ -300,6 +303,10 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
             lint_file(fs, &input.path, true, opts, &mut report);
         }
     }
+    // Every pair of gateways that refer to each other, both ways.
+    let (diags, pairs) = rules::pair::check(&site);
+    report.diagnostics.extend(diags);
+    report.pairs = pairs;
     diagnostic::sort(&mut report.diagnostics, &report.db);
     report
 }

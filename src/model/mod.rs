@@ -5,6 +5,7 @@
 pub mod algorithms;
 pub mod firewall;
 pub mod gateway;
+pub mod ike;
 pub mod ipf;
 pub mod ipftest;
 pub mod ipfw;

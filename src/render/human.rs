@@ -121,8 +121,50 @@ pub fn render(report: &Report, color: bool) -> String {
         out.push('\n');
     }
     out.push_str(&tunnel_table(report));
+    out.push_str(&pair_table(report));
     out.push_str(&summary(report));
     out
+}
+
+/// Each pair of gateways and whether its tunnel comes up, both ways.
+fn pair_table(report: &Report) -> String {
+    if report.pairs.is_empty() {
+        return String::new();
+    }
+    let status = |s: crate::model::ike::Status| {
+        serde_json::to_value(s)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    };
+    let mut rows = vec![[
+        "pair".to_string(),
+        "a -> b".to_string(),
+        "b -> a".to_string(),
+    ]];
+    for p in &report.pairs {
+        rows.push([
+            format!("{} <-> {}", p.a, p.b),
+            status(p.a_to_b),
+            status(p.b_to_a),
+        ]);
+    }
+    let widths: Vec<usize> = (0..3)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut s = String::from("Pairs:\n");
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        s.push_str("  ");
+        s.push_str(line.join("  ").trim_end());
+        s.push('\n');
+    }
+    s.push('\n');
+    s
 }
 
 /// The tunnels of the checked gateways and what their firewalls do with them.

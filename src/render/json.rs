@@ -11,6 +11,19 @@ pub struct JsonReport<'a> {
     /// Each gateway tunnel through its firewalls (present when gateways were checked).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub tunnels: &'a [crate::rules::firewall::TunnelStatus],
+    /// Each pair of gateways that refer to each other (present when gateways were checked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<JsonPair<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonPair<'a> {
+    pub a: &'a str,
+    pub b: &'a str,
+    pub a_to_b: crate::model::ike::Status,
+    pub b_to_a: crate::model::ike::Status,
+    /// Indexes into `diagnostics`.
+    pub diagnostics: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +102,23 @@ pub fn build(report: &Report) -> JsonReport<'_> {
             infos: report.count(Info),
         },
         tunnels: &report.tunnels,
+        pairs: report
+            .pairs
+            .iter()
+            .map(|p| JsonPair {
+                a: &p.a,
+                b: &p.b,
+                a_to_b: p.a_to_b,
+                b_to_a: p.b_to_a,
+                diagnostics: report
+                    .diagnostics
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.pair == Some(p.id))
+                    .map(|(i, _)| i)
+                    .collect(),
+            })
+            .collect(),
     }
 }
 

@@ -395,7 +395,7 @@ fn port_number(p: Option<&str>) -> Option<u32> {
 
 /// Does a sainfo id equal a policy selector as racoon compares them?
 /// Type, address bytes, prefix, port and protocol must all be identical.
-fn id_matches(id: &SainfoId, sel: &Selector, upper: &str) -> bool {
+pub(crate) fn id_matches(id: &SainfoId, sel: &Selector, upper: &str) -> bool {
     match id {
         SainfoId::Anonymous(_) => true,
         SainfoId::Address {

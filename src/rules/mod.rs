@@ -11,6 +11,8 @@
 //! | IPS30xx  | setkey files (ipsec.conf)                    |
 //! | IPS35xx  | rc.conf and friends                          |
 //! | IPS40xx  | across one gateway's files                   |
+//! | IPS50xx  | firewalls                                    |
+//! | IPS60xx  | across gateways (pairs)                      |
 //! | IPS9xxx  | files and inputs                             |
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -35,6 +37,7 @@ macro_rules! rule {
 pub mod files;
 pub mod firewall;
 pub mod gateway;
+pub mod pair;
 pub mod psk;
 pub mod racoon;
 pub mod rcconf;
@@ -79,6 +82,8 @@ pub fn all() -> Vec<&'static RuleMeta> {
     v.extend_from_slice(rcconf::RULES);
     v.extend_from_slice(gateway::RULES);
     v.extend_from_slice(firewall::RULES);
+    v.extend_from_slice(pair::RULES);
+    v.extend_from_slice(pair::MIRROR_RULES);
     v.extend_from_slice(files::RULES);
     v.sort_by_key(|r| r.code);
     v

@@ -1,0 +1,639 @@
+//! What racoon would do when one gateway initiates a tunnel to another:
+//! remote selection, exchange mode, phase-1 proposals under the responder's
+//! proposal_check, identifiers, pre-shared keys, then phase 2 (sainfo by
+//! exact ids, inbound policy, algorithms, PFS, lifetimes). Facts:
+//! racoon-semantics.md §1–5.
+
+use crate::model::algorithms::{canonical, DhGroup};
+use crate::model::gateway::Gateway;
+use crate::model::racoon::{
+    ExchangeMode, Phase1Proposal, ProposalCheck, Remote, Sainfo, DEFAULT_LIFETIME,
+};
+use crate::source::{FileId, Span};
+use crate::syntax::racoon::{SainfoId, Value};
+use crate::syntax::setkey::{CommandKind, Direction, PolicyCommand, Selector};
+use std::net::IpAddr;
+
+/// The state a direction of a tunnel ends in (as Batfish's ipsecSessionStatus).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Established,
+    Phase1Failed,
+    Phase1KeyMismatch,
+    Phase2Failed,
+    BlockedByFirewall,
+    MissingPeerConfig,
+}
+
+/// Why a negotiation fails, with the places on both gateways.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub status: Status,
+    pub kind: FailureKind,
+    pub message: String,
+    /// (file, span, what is there) — the first is the primary location.
+    pub at: Vec<(FileId, Span, String)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    NoRemote,
+    NobodyInitiates,
+    ExchangeMode,
+    Proposal,
+    Identifier,
+    PskMissing,
+    PskDiffers,
+    NoSainfo,
+    NoInboundPolicy,
+    Phase2Proposal,
+}
+
+/// A remote block racoon chose, with the file it is in.
+pub type Chosen<'a> = (FileId, &'a Remote);
+
+/// One side of a negotiation.
+pub struct Side<'a> {
+    pub gw: &'a Gateway,
+    pub addr: IpAddr,
+}
+
+fn remotes(g: &Gateway) -> impl Iterator<Item = (FileId, &Remote)> {
+    g.racoon
+        .iter()
+        .flat_map(|p| p.model.remotes.iter().map(move |r| (p.file, r)))
+}
+
+/// racoon's remote selection for a peer: an exact address beats anonymous;
+/// passive remotes never initiate. Two equally good candidates are ambiguous.
+fn select_remote(g: &Gateway, peer: IpAddr, initiating: bool) -> Option<(FileId, &Remote)> {
+    let usable = |r: &&Remote| !(initiating && r.passive);
+    let exact: Vec<_> = remotes(g)
+        .filter(|(_, r)| r.address() == Some(peer))
+        .filter(|(_, r)| usable(r))
+        .collect();
+    if exact.len() == 1 {
+        return exact.into_iter().next();
+    }
+    if exact.len() > 1 {
+        return None;
+    }
+    let anon: Vec<_> = remotes(g)
+        .filter(|(_, r)| {
+            r.is_anonymous() && !matches!(r.selector, crate::model::racoon::RemoteSelector::Name(_))
+        })
+        .filter(|(_, r)| usable(r))
+        .collect();
+    (anon.len() == 1).then(|| anon.into_iter().next()).flatten()
+}
+
+fn lifetime(p: &Phase1Proposal, r: &Remote) -> u64 {
+    p.lifetime
+        .as_ref()
+        .or(r.lifetime.as_ref())
+        .map_or(DEFAULT_LIFETIME, |l| l.value)
+}
+
+fn keylen(p: &Phase1Proposal) -> u64 {
+    p.encryption
+        .as_ref()
+        .and_then(|e| e.keylen.as_ref().map(|k| k.value))
+        .unwrap_or(
+            if p.encryption
+                .as_ref()
+                .is_some_and(|e| canonical(&e.name) == "aes")
+            {
+                128
+            } else {
+                0
+            },
+        )
+}
+
+/// Does the responder's proposal accept the initiator's transform?
+/// (`remoteconf.c:checkisakmpsa`)
+fn accepts(
+    mine: &Phase1Proposal,
+    my_remote: &Remote,
+    peer: &Phase1Proposal,
+    peer_remote: &Remote,
+) -> bool {
+    let name = |a: &Option<crate::model::racoon::AlgRef>| {
+        a.as_ref().map(|x| canonical(&x.name).to_string())
+    };
+    let auth = |p: &Phase1Proposal| {
+        p.auth_method.as_ref().map(|m| {
+            m.value
+                .replace("xauth_psk_client", "pre_shared_key")
+                .replace("xauth_psk_server", "pre_shared_key")
+        })
+    };
+    if name(&mine.encryption) != name(&peer.encryption)
+        || name(&mine.hash) != name(&peer.hash)
+        || auth(mine) != auth(peer)
+        || mine.dh_group.as_ref().map(|d| d.value) != peer.dh_group.as_ref().map(|d| d.value)
+    {
+        return false;
+    }
+    let (ml, pl) = (lifetime(mine, my_remote), lifetime(peer, peer_remote));
+    let (mk, pk) = (keylen(mine), keylen(peer));
+    match my_remote.proposal_check {
+        ProposalCheck::Obey => true,
+        ProposalCheck::Strict | ProposalCheck::Claim => pl <= ml && pk >= mk,
+        ProposalCheck::Exact => pl == ml && pk == mk,
+    }
+}
+
+fn describe(p: &Phase1Proposal, r: &Remote) -> String {
+    let n = |a: &Option<crate::model::racoon::AlgRef>| {
+        a.as_ref().map_or("?".to_string(), |x| match &x.keylen {
+            Some(k) => format!("{} {}", x.name, k.value),
+            None => x.name.clone(),
+        })
+    };
+    let dh = match p.dh_group.as_ref().map(|d| d.value) {
+        Some(DhGroup::Modp(g)) => format!("group {g}"),
+        _ => "?".into(),
+    };
+    format!(
+        "{}/{}/{}/{}, lifetime {} s",
+        n(&p.encryption),
+        n(&p.hash),
+        p.auth_method.as_ref().map_or("?", |m| m.value.as_str()),
+        dh,
+        lifetime(p, r)
+    )
+}
+
+/// The identifier a side sends (value as text), and whether it is an address.
+fn my_id(r: &Remote, addr: IpAddr) -> (String, Option<String>) {
+    match &r.my_identifier {
+        Some(s) => {
+            let kind = s
+                .word(0)
+                .map(|w| w.value.clone())
+                .unwrap_or_else(|| "address".into());
+            let v = s.values.iter().find_map(|v| match v {
+                Value::Quoted(q) => Some(q.value.clone()),
+                Value::Address(a) => Some(a.text.clone()),
+                _ => None,
+            });
+            (
+                kind,
+                v.or_else(|| {
+                    (s.word(0).is_some_and(|w| w.value == "address")).then(|| addr.to_string())
+                }),
+            )
+        }
+        None => ("address".into(), Some(addr.to_string())),
+    }
+}
+
+fn uses_psk(p: &Phase1Proposal) -> bool {
+    p.auth_method
+        .as_ref()
+        .is_some_and(|m| m.value == "pre_shared_key" || m.value.starts_with("xauth_psk"))
+}
+
+/// The psk.txt line racoon picks, by identifier (first match, `*` wildcard).
+fn psk_lookup<'a>(
+    g: &'a Gateway,
+    ident: &str,
+) -> Option<(FileId, &'a crate::syntax::psk::PskEntry)> {
+    let (f, psk) = g.psk.as_ref()?;
+    psk.entries()
+        .find(|e| e.ident == ident || e.ident == "*")
+        .map(|e| (*f, e))
+}
+
+/// The key one side uses for the other: main mode by address only;
+/// aggressive by the peer's identifier, then (unless verify_identifier) by address.
+fn key_for<'a>(
+    g: &'a Gateway,
+    r: &Remote,
+    mode: ExchangeMode,
+    peer_addr: IpAddr,
+    peer_id: &Option<String>,
+) -> Option<(FileId, &'a crate::syntax::psk::PskEntry)> {
+    let by_addr = || psk_lookup(g, &peer_addr.to_string());
+    match mode {
+        ExchangeMode::Main => by_addr(),
+        _ => peer_id
+            .as_deref()
+            .and_then(|i| psk_lookup(g, i))
+            .or_else(|| if r.verify_identifier { None } else { by_addr() }),
+    }
+}
+
+fn fail(
+    status: Status,
+    kind: FailureKind,
+    message: String,
+    at: Vec<(FileId, Span, String)>,
+) -> Failure {
+    Failure {
+        status,
+        kind,
+        message,
+        at,
+    }
+}
+
+/// Phase 1 with `i` initiating to `r`. Returns the chosen remotes.
+pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>), Failure> {
+    let Some((ifile, irem)) = select_remote(i.gw, r.addr, true) else {
+        let passive = remotes(i.gw)
+            .any(|(_, x)| x.passive && (x.address() == Some(r.addr) || x.is_anonymous()));
+        let (kind, what) = if passive {
+            (
+                FailureKind::NobodyInitiates,
+                format!(
+                    "{} has only passive remotes for {}: it never starts the negotiation",
+                    i.gw.name, r.addr
+                ),
+            )
+        } else {
+            (
+                FailureKind::NoRemote,
+                format!(
+                    "{} has no `remote` for {} (racoon: no configuration found for {})",
+                    i.gw.name, r.addr, r.addr
+                ),
+            )
+        };
+        let mut at =
+            i.gw.racoon
+                .first()
+                .map(|p| {
+                    vec![(
+                        p.file,
+                        Span::new(0, 0),
+                        format!("{}'s racoon.conf", i.gw.name),
+                    )]
+                })
+                .unwrap_or_default();
+        // The other end, which does expect this peer.
+        if let Some((f, rem)) = select_remote(r.gw, i.addr, false) {
+            at.push((
+                f,
+                rem.header,
+                format!("{}'s remote for {}", r.gw.name, i.gw.name),
+            ));
+        } else if let Some((f, _, span)) = policies_to(r.gw, i.addr).first() {
+            at.push((*f, *span, format!("{}'s policy for the tunnel", r.gw.name)));
+        }
+        if at.is_empty() {
+            // Someone runs racoon (else this is not simulated): point at its file.
+            if let Some(p) = r.gw.racoon.first() {
+                at.push((
+                    p.file,
+                    Span::new(0, 0),
+                    format!("{}'s racoon.conf", r.gw.name),
+                ));
+            }
+        }
+        return Err(fail(Status::MissingPeerConfig, kind, what, at));
+    };
+    let Some((rfile, rrem)) = select_remote(r.gw, i.addr, false) else {
+        let at = vec![(ifile, irem.header, format!("{} initiates here", i.gw.name))];
+        let mut at = at;
+        if let Some(p) = r.gw.racoon.first() {
+            at.insert(
+                0,
+                (
+                    p.file,
+                    Span::new(0, 0),
+                    format!("{}'s racoon.conf has no remote for {}", r.gw.name, i.addr),
+                ),
+            );
+        }
+        return Err(fail(
+            Status::MissingPeerConfig,
+            FailureKind::NoRemote,
+            format!(
+                "{} has no `remote` for {} and no `remote anonymous`",
+                r.gw.name, i.addr
+            ),
+            at,
+        ));
+    };
+    // Exchange mode: the initiator's first mode must be one the responder allows.
+    let Some(mode) = irem.exchange_modes.first() else {
+        return Err(fail(
+            Status::Phase1Failed,
+            FailureKind::ExchangeMode,
+            format!("{} has no exchange_mode for {}", i.gw.name, r.addr),
+            vec![(ifile, irem.header, "this remote".into())],
+        ));
+    };
+    if !rrem.exchange_modes.iter().any(|m| m.value == mode.value) {
+        let their = rrem.exchange_modes.first().map_or(rrem.header, |m| m.span);
+        return Err(fail(
+            Status::Phase1Failed,
+            FailureKind::ExchangeMode,
+            format!("{} starts in {} mode, which {} does not allow (racoon: exchange {} not allowed in any applicable rmconf)", i.gw.name, mode_name(mode.value), r.gw.name, mode_name(mode.value)),
+            vec![(rfile, their, format!("{} accepts only these modes", r.gw.name)), (ifile, mode.span, format!("{} proposes this mode", i.gw.name))],
+        ));
+    }
+    // Proposals: some initiator transform must be accepted by a responder proposal.
+    let accepted = irem
+        .proposals
+        .iter()
+        .find(|p| rrem.proposals.iter().any(|m| accepts(m, rrem, p, irem)));
+    let Some(ip) = accepted else {
+        let mut at = Vec::new();
+        if let Some(m) = rrem.proposals.first() {
+            at.push((
+                rfile,
+                m.keyword,
+                format!("{} accepts {}", r.gw.name, describe(m, rrem)),
+            ));
+        }
+        if let Some(p) = irem.proposals.first() {
+            at.push((
+                ifile,
+                p.keyword,
+                format!("{} proposes {}", i.gw.name, describe(p, irem)),
+            ));
+        }
+        return Err(fail(Status::Phase1Failed, FailureKind::Proposal, format!("no phase-1 proposal of {} is acceptable to {} under proposal_check {} (racoon: no suitable proposal found)", i.gw.name, r.gw.name, check_name(rrem.proposal_check)), at));
+    };
+    // Identifiers, when the responder verifies them.
+    let (_, iid) = my_id(irem, i.addr);
+    if rrem.verify_identifier && !rrem.peers_identifiers.is_empty() {
+        let ok = rrem.peers_identifiers.iter().any(|s| {
+            s.values.iter().any(|v| match v {
+                Value::Quoted(q) => Some(&q.value) == iid.as_ref(),
+                Value::Address(a) => Some(&a.text) == iid.as_ref(),
+                _ => false,
+            })
+        });
+        if !ok {
+            let theirs = rrem
+                .peers_identifiers
+                .first()
+                .map_or(rrem.header, |s| s.span);
+            let mine = irem.my_identifier.as_ref().map_or(irem.header, |s| s.span);
+            return Err(fail(
+                Status::Phase1Failed,
+                FailureKind::Identifier,
+                format!(
+                    "{} expects another identifier than the one {} sends ({})",
+                    r.gw.name,
+                    i.gw.name,
+                    iid.unwrap_or_default()
+                ),
+                vec![
+                    (
+                        rfile,
+                        theirs,
+                        format!("{} verifies this identifier", r.gw.name),
+                    ),
+                    (ifile, mine, format!("{} sends this identifier", i.gw.name)),
+                ],
+            ));
+        }
+    }
+    // Pre-shared keys: each side's lookup must find a key, and the keys must be equal.
+    if uses_psk(ip) {
+        let (_, rid) = my_id(rrem, r.addr);
+        let ikey = key_for(i.gw, irem, mode.value, r.addr, &rid);
+        let rkey = key_for(r.gw, rrem, mode.value, i.addr, &iid);
+        match (ikey, rkey) {
+            (Some((f1, e1)), Some((f2, e2))) => {
+                if e1.key.expose() != e2.key.expose() {
+                    return Err(fail(Status::Phase1KeyMismatch, FailureKind::PskDiffers, format!("the pre-shared keys of {} and {} for each other differ (racoon logs payload or HASH errors)", i.gw.name, r.gw.name), vec![(f2, e2.ident_span, format!("{}'s key for {}", r.gw.name, i.gw.name)), (f1, e1.ident_span, format!("{}'s key for {}", i.gw.name, r.gw.name))]));
+                }
+            }
+            (k1, k2) => {
+                let (who, whom, file) = if k1.is_none() {
+                    (i, r, i.gw.psk.as_ref().map(|p| p.0))
+                } else {
+                    (r, i, r.gw.psk.as_ref().map(|p| p.0))
+                };
+                let _ = k2;
+                let mut at = file
+                    .map(|f| {
+                        vec![(
+                            f,
+                            Span::new(0, 0),
+                            format!("{}'s pre-shared key file", who.gw.name),
+                        )]
+                    })
+                    .unwrap_or_default();
+                // Where each side configures the other.
+                at.push((
+                    ifile,
+                    irem.header,
+                    format!("{}'s remote for {}", i.gw.name, r.gw.name),
+                ));
+                at.push((
+                    rfile,
+                    rrem.header,
+                    format!("{}'s remote for {}", r.gw.name, i.gw.name),
+                ));
+                return Err(fail(Status::Phase1KeyMismatch, FailureKind::PskMissing, format!("{} finds no pre-shared key for {} in {} mode (racoon: couldn't find the pskey)", who.gw.name, whom.gw.name, mode_name(mode.value)), at));
+            }
+        }
+    }
+    Ok(((ifile, irem), (rfile, rrem)))
+}
+
+/// The outbound policies of `g` that send to `peer` through IPsec.
+pub fn policies_to(g: &Gateway, peer: IpAddr) -> Vec<(FileId, &PolicyCommand, Span)> {
+    let Some((f, s)) = &g.setkey else {
+        return Vec::new();
+    };
+    s.commands
+        .iter()
+        .filter_map(|c| match &c.kind {
+            CommandKind::SpdAdd(p)
+                if p.policy.direction.value == Direction::Out && !p.policy.rules.is_empty() =>
+            {
+                Some((p, c.span))
+            }
+            _ => None,
+        })
+        .filter(|(p, _)| {
+            let tunnel_dst = p
+                .policy
+                .rules
+                .iter()
+                .find(|r| r.mode.value == "tunnel")
+                .and_then(|r| r.endpoints.as_ref())
+                .and_then(|(_, d)| d.ip);
+            tunnel_dst.or_else(|| p.dst.as_ref().and_then(|d| d.host.ip)) == Some(peer)
+        })
+        .map(|(p, s)| (*f, p, s))
+        .collect()
+}
+
+fn sel_eq(id: &SainfoId, sel: &Selector, upper: &str) -> bool {
+    crate::rules::gateway::id_matches(id, sel, upper)
+}
+
+fn find_sainfo<'a>(
+    g: &'a Gateway,
+    local: &Selector,
+    remote: &Selector,
+    upper: &str,
+) -> Option<(FileId, &'a Sainfo)> {
+    g.racoon
+        .iter()
+        .flat_map(|p| p.model.sainfos.iter().map(move |s| (p.file, s)))
+        .find(|(_, s)| {
+            sel_eq(&s.local, local, upper)
+                && s.remote.as_ref().is_none_or(|r| sel_eq(r, remote, upper))
+        })
+}
+
+fn p2_lifetime(s: &Sainfo) -> u64 {
+    s.lifetime.as_ref().map_or(DEFAULT_LIFETIME, |l| l.value)
+}
+
+/// Phase 2 for every policy `i` has towards `r` (racoon-semantics §3–4).
+pub fn phase2(i: &Side, r: &Side, rrem: &Remote) -> Result<(), Failure> {
+    for (pf, p, pspan) in policies_to(i.gw, r.addr) {
+        let (Some(src), Some(dst), Some(upper)) = (&p.src, &p.dst, &p.upper) else {
+            continue;
+        };
+        // The initiator's own sainfo is a per-gateway check (IPS4007); here the responder's.
+        let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value) else {
+            continue;
+        };
+        let Some((rsf, rsa)) = find_sainfo(r.gw, dst, src, &upper.value) else {
+            let at = vec![
+                (
+                    r.gw.racoon.first().map_or(pf, |x| x.file),
+                    Span::new(0, 0),
+                    format!("{}'s racoon.conf", r.gw.name),
+                ),
+                (pf, pspan, format!("{} proposes these ids", i.gw.name)),
+            ];
+            return Err(fail(Status::Phase2Failed, FailureKind::NoSainfo, format!("{} has no sainfo whose ids equal {} → {} {} (racoon compares ids exactly; racoon: failed to get sainfo)", r.gw.name, sel_text(src), sel_text(dst), upper.value), at));
+        };
+        // The responder needs the inbound policy, unless it generates policies.
+        if !rrem.generate_policy {
+            let has_in = r.gw.setkey.as_ref().is_some_and(|(_, s)| {
+                s.commands.iter().any(|c| match &c.kind {
+                    CommandKind::SpdAdd(q) => {
+                        q.policy.direction.value == Direction::In
+                            && q.src.as_ref().and_then(|x| x.net()) == src.net()
+                            && q.dst.as_ref().and_then(|x| x.net()) == dst.net()
+                    }
+                    _ => false,
+                })
+            });
+            if !has_in {
+                let at = vec![
+                    (
+                        r.gw.setkey.as_ref().map_or(pf, |s| s.0),
+                        Span::new(0, 0),
+                        format!("{}'s SPD", r.gw.name),
+                    ),
+                    (pf, pspan, format!("{}'s outbound policy", i.gw.name)),
+                ];
+                return Err(fail(Status::Phase2Failed, FailureKind::NoInboundPolicy, format!("{} has no `-P in` policy for {} → {} and no generate_policy (racoon: no policy found)", r.gw.name, sel_text(src), sel_text(dst)), at));
+            }
+        }
+        // Algorithms must intersect; PFS and lifetime per the responder's proposal_check.
+        let names = |v: &[crate::model::racoon::AlgRef]| {
+            v.iter()
+                .map(|a| canonical(&a.name).to_string())
+                .collect::<Vec<_>>()
+        };
+        let enc_ok = names(&isa.encryption)
+            .iter()
+            .any(|e| names(&rsa.encryption).contains(e));
+        let auth_ok = names(&isa.authentication)
+            .iter()
+            .any(|e| names(&rsa.authentication).contains(e));
+        let check = rrem.proposal_check;
+        let ipfs = isa.pfs_group.as_ref().map(|g| g.value);
+        let rpfs = rsa.pfs_group.as_ref().map(|g| g.value);
+        let pfs_ok = match check {
+            ProposalCheck::Obey => true,
+            ProposalCheck::Exact => ipfs == rpfs,
+            _ => rpfs.is_none() || ipfs == rpfs,
+        };
+        let life_ok = match check {
+            ProposalCheck::Obey | ProposalCheck::Claim => true,
+            ProposalCheck::Strict => p2_lifetime(isa) <= p2_lifetime(rsa),
+            ProposalCheck::Exact => p2_lifetime(isa) == p2_lifetime(rsa),
+        };
+        if !(enc_ok && auth_ok && pfs_ok && life_ok) {
+            let what = if !enc_ok {
+                "no common encryption algorithm"
+            } else if !auth_ok {
+                "no common authentication algorithm"
+            } else if !pfs_ok {
+                "the PFS groups differ"
+            } else {
+                "the initiator's lifetime is longer than the responder allows"
+            };
+            let span_of = |s: &Sainfo| {
+                if !enc_ok {
+                    s.encryption.first().map(|a| a.span)
+                } else if !auth_ok {
+                    s.authentication.first().map(|a| a.span)
+                } else if !pfs_ok {
+                    s.pfs_group.as_ref().map(|g| g.span)
+                } else {
+                    s.lifetime.as_ref().map(|l| l.span)
+                }
+            };
+            let ifile =
+                i.gw.racoon
+                    .iter()
+                    .find(|x| x.model.sainfos.iter().any(|s| std::ptr::eq(s, isa)))
+                    .map_or(pf, |x| x.file);
+            let at = vec![
+                (
+                    rsf,
+                    span_of(rsa).unwrap_or(rsa.header),
+                    format!("{} accepts this", r.gw.name),
+                ),
+                (
+                    ifile,
+                    span_of(isa).unwrap_or(isa.header),
+                    format!("{} proposes this", i.gw.name),
+                ),
+            ];
+            return Err(fail(
+                Status::Phase2Failed,
+                FailureKind::Phase2Proposal,
+                format!(
+                    "phase 2 from {} to {} fails: {what} (racoon: no suitable policy found)",
+                    i.gw.name, r.gw.name
+                ),
+                at,
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn sel_text(s: &Selector) -> String {
+    match &s.prefix {
+        Some(p) => format!("{}/{}", s.host.text.value, p.value),
+        None => s.host.text.value.clone(),
+    }
+}
+
+fn mode_name(m: ExchangeMode) -> &'static str {
+    match m {
+        ExchangeMode::Main => "main",
+        ExchangeMode::Aggressive => "aggressive",
+        ExchangeMode::Base => "base",
+    }
+}
+
+fn check_name(c: ProposalCheck) -> &'static str {
+    match c {
+        ProposalCheck::Obey => "obey",
+        ProposalCheck::Strict => "strict",
+        ProposalCheck::Claim => "claim",
+        ProposalCheck::Exact => "exact",
+    }
+}

@@ -1,0 +1,568 @@
+//! Checks across gateways (IPS60xx): pair the gateways that refer to each
+//! other, simulate racoon's negotiation both ways, compare manual SAs and run
+//! each tunnel's packets through both firewalls. Every failure points at the
+//! lines on both sides; keys are compared, never printed.
+
+use super::RuleMeta;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::firewall::{proto, Dir, FirewallEnv, Packet, Verdict};
+use crate::model::gateway::{Gateway, PeerKind};
+use crate::model::ike::{self, FailureKind, Side, Status};
+use crate::rules::firewall::LoadedFirewall;
+use crate::source::Span;
+use crate::syntax::setkey::CommandKind;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+/// One gateway of the checked set, with its loaded firewalls.
+pub struct SiteGateway {
+    pub gateway: Gateway,
+    pub firewalls: Vec<LoadedFirewall>,
+    pub env: FirewallEnv,
+}
+
+/// The result for one pair, as the JSON's `"pairs"`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PairStatus {
+    pub a: String,
+    pub b: String,
+    pub a_to_b: Status,
+    pub b_to_a: Status,
+    /// Filled by the renderer: indexes into the sorted diagnostics.
+    #[serde(skip)]
+    pub id: usize,
+}
+
+rule!(PEER_NOT_CHECKED, "IPS6001", "peer-not-in-checked-set", Info,
+    "A gateway refers to a peer address that no gateway given on the command line owns.",
+    why: "ipseclint can only predict a tunnel when it sees both ends. Give the peer's directory too\n\
+          (`ipseclint east/ west/`) to have the negotiation simulated.",
+    bad: "ipseclint east/            # east's remote 198.51.100.1 is not checked",
+    good: "ipseclint east/ west/      # west owns 198.51.100.1",
+    log: None);
+
+rule!(NO_PEER_CONFIG, "IPS6002", "missing-peer-config", Error,
+    "One side of a tunnel has no racoon `remote` for the other, or nobody initiates.",
+    why: "racoon needs a remote (or `remote anonymous`) for the peer on both sides, and one side that\n\
+          is not passive. Otherwise the negotiation never starts or the responder ignores it.",
+    bad: "east: remote 198.51.100.1 { ... }\nwest: (no remote for 203.0.113.1)",
+    good: "west: remote 203.0.113.1 { ... }",
+    log: Some("no configuration found for 203.0.113.1."));
+
+rule!(PHASE1_MISMATCH, "IPS6003", "phase1-mismatch", Error,
+    "The two sides cannot agree in phase 1 (exchange mode, proposals, identifiers).",
+    why: "The responder accepts the initiator's exchange mode and a proposal only when encryption, hash,\n\
+          authentication method and DH group are equal and the lifetime and key length pass its\n\
+          proposal_check (strict by default: the initiator's lifetime must not be longer).",
+    bad: "east: hash_algorithm sha256;\nwest: hash_algorithm sha1;",
+    good: "east and west: hash_algorithm sha256;",
+    log: Some("no suitable proposal found."));
+
+rule!(PSK_MISMATCH, "IPS6004", "psk-mismatch", Error,
+    "The pre-shared keys the two sides pick for each other differ, or one side finds none.",
+    why: "Each side looks the key up in its own psk.txt (main mode: by the peer's address; aggressive:\n\
+          by its identifier first). Different keys show up only as garbled payloads or HASH errors.",
+    bad: "east psk.txt: 198.51.100.1  keyA\nwest psk.txt: 203.0.113.1   keyB",
+    good: "the same key on both sides",
+    log: Some("HASH mismatched"));
+
+rule!(PHASE2_MISMATCH, "IPS6005", "phase2-mismatch", Error,
+    "Phase 2 fails: the responder has no sainfo or inbound policy for the initiator's ids, or the algorithms, PFS or lifetimes do not match.",
+    why: "The initiator's outbound policy gives the ids; the responder needs a sainfo with exactly those\n\
+          ids (or anonymous), an inbound policy unless generate_policy is set, a common encryption and\n\
+          authentication algorithm, and matching PFS groups under its proposal_check.",
+    bad: "east: pfs_group modp2048;\nwest: pfs_group modp3072;",
+    good: "both: pfs_group modp2048;",
+    log: Some("no suitable policy found."));
+
+rule!(PAIR_FIREWALL, "IPS6006", "pair-firewall-blocks", Error,
+    "IKE or ESP between the two gateways is blocked by one of their firewalls.",
+    why: "A tunnel needs IKE (UDP 500) and ESP to leave one gateway and enter the other, and the replies\n\
+          to come back; any of the four firewall passes can stop it.",
+    bad: "west: ipfw without rules for esp",
+    good: "west: add 1020 allow esp from 203.0.113.1 to 198.51.100.1 in via em0",
+    log: Some("phase2 negotiation failed due to time up."));
+
+rule!(MANUAL_SA_MISMATCH, "IPS6007", "manual-sa-mismatch", Error,
+    "Manually keyed SAs of the two sides do not mirror each other.",
+    why: "Without IKE both sides must add the same SAs: same source, destination, SPI, algorithms and\n\
+          keys. The keys are compared without being printed.",
+    bad: "east: add 203.0.113.1 198.51.100.1 esp 0x1001 -E aes-cbc 0xAAAA...\nwest: add 203.0.113.1 198.51.100.1 esp 0x1001 -E aes-cbc 0xBBBB...",
+    good: "the same add lines on both sides",
+    log: None);
+
+pub const RULES: &[&RuleMeta] = &[
+    &PEER_NOT_CHECKED,
+    &NO_PEER_CONFIG,
+    &PHASE1_MISMATCH,
+    &PSK_MISMATCH,
+    &PHASE2_MISMATCH,
+    &PAIR_FIREWALL,
+    &MANUAL_SA_MISMATCH,
+];
+
+/// The addresses a gateway owns: rc.conf interfaces, racoon listen
+/// addresses, SPD tunnel sources and gif sources.
+fn owned(g: &Gateway) -> Vec<IpAddr> {
+    let mut v: Vec<IpAddr> = g.addresses().iter().map(|a| a.net.addr()).collect();
+    for p in &g.racoon {
+        v.extend(p.model.listen.iter().map(|l| l.value));
+    }
+    if let Some((_, s)) = &g.setkey {
+        for c in &s.commands {
+            if let CommandKind::SpdAdd(p) = &c.kind {
+                if p.policy.direction.value == crate::syntax::setkey::Direction::Out {
+                    for r in &p.policy.rules {
+                        if let Some((a, _)) = &r.endpoints {
+                            v.extend(a.ip);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    v.extend(g.gifs().iter().map(|x| x.src));
+    v.retain(|a| !a.is_loopback());
+    v
+}
+
+/// Pair the gateways and check every pair both ways.
+pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
+    let mut owner: HashMap<IpAddr, usize> = HashMap::new();
+    for (i, s) in site.iter().enumerate() {
+        for a in owned(&s.gateway) {
+            owner.entry(a).or_insert(i);
+        }
+    }
+    let mut out = Vec::new();
+    // (a, b) → (address of a that b refers to, address of b that a refers to).
+    let mut pairs: BTreeMap<(usize, usize), (Option<IpAddr>, Option<IpAddr>)> = BTreeMap::new();
+    let mut reported = std::collections::HashSet::new();
+    for (i, s) in site.iter().enumerate() {
+        for p in s.gateway.peers() {
+            match owner.get(&p.address) {
+                Some(&j) if j != i => {
+                    let key = (i.min(j), i.max(j));
+                    let e = pairs.entry(key).or_default();
+                    if i < j {
+                        e.1.get_or_insert(p.address);
+                    } else {
+                        e.0.get_or_insert(p.address);
+                    }
+                }
+                Some(_) => {}
+                None if site.len() > 1
+                    && p.kind != PeerKind::Psk
+                    && reported.insert((i, p.address)) =>
+                {
+                    out.push(Diagnostic::new(
+                        &PEER_NOT_CHECKED,
+                        p.file,
+                        p.span,
+                        format!(
+                            "{} refers to {}, which none of the checked gateways owns",
+                            s.gateway.name, p.address
+                        ),
+                    ));
+                }
+                None => {}
+            }
+        }
+    }
+    let mut statuses = Vec::new();
+    for ((a, b), (la, lb)) in pairs {
+        let (ga, gb) = (&site[a], &site[b]);
+        // The address each side uses: the one the other refers to, else its first own address.
+        let la = la.or_else(|| owned(&ga.gateway).into_iter().next());
+        let lb = lb.or_else(|| owned(&gb.gateway).into_iter().next());
+        let (Some(la), Some(lb)) = (la, lb) else {
+            continue;
+        };
+        let id = statuses.len();
+        let mut d1 = Vec::new();
+        let mut d2 = Vec::new();
+        let a_to_b = direction(ga, la, gb, lb, &mut d1);
+        let b_to_a = direction(gb, lb, ga, la, &mut d2);
+        mirror(ga, la, gb, lb, &mut d1);
+        for mut d in d1.into_iter().chain(d2) {
+            d.pair = Some(id);
+            out.push(d);
+        }
+        statuses.push(PairStatus {
+            a: ga.gateway.name.clone(),
+            b: gb.gateway.name.clone(),
+            a_to_b,
+            b_to_a,
+            id,
+        });
+    }
+    // The same finding reached from both directions is reported once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|d| {
+        seen.insert((
+            d.rule.code,
+            d.location.file,
+            d.location.span.start,
+            d.message.clone(),
+        ))
+    });
+    (out, statuses)
+}
+
+fn failure_diag(f: &ike::Failure) -> Option<Diagnostic> {
+    let rule = match f.kind {
+        FailureKind::NoRemote | FailureKind::NobodyInitiates => &NO_PEER_CONFIG,
+        FailureKind::ExchangeMode | FailureKind::Proposal | FailureKind::Identifier => {
+            &PHASE1_MISMATCH
+        }
+        FailureKind::PskMissing | FailureKind::PskDiffers => &PSK_MISMATCH,
+        FailureKind::NoSainfo | FailureKind::NoInboundPolicy | FailureKind::Phase2Proposal => {
+            &PHASE2_MISMATCH
+        }
+    };
+    let (pf, ps, _) = f.at.first()?;
+    let mut d = Diagnostic::new(rule, *pf, *ps, f.message.clone());
+    for (file, span, what) in &f.at {
+        d = d.with_related(*file, *span, what.clone());
+    }
+    Some(d)
+}
+
+/// `init` starts a tunnel to `resp`: what happens.
+fn direction(
+    init: &SiteGateway,
+    ia: IpAddr,
+    resp: &SiteGateway,
+    ra: IpAddr,
+    out: &mut Vec<Diagnostic>,
+) -> Status {
+    let (i, r) = (
+        Side {
+            gw: &init.gateway,
+            addr: ia,
+        },
+        Side {
+            gw: &resp.gateway,
+            addr: ra,
+        },
+    );
+    let keyed_by_racoon = !init.gateway.racoon.is_empty() || !resp.gateway.racoon.is_empty();
+    if keyed_by_racoon {
+        match ike::phase1(&i, &r) {
+            Err(f) => {
+                out.extend(failure_diag(&f));
+                return f.status;
+            }
+            Ok((_, (_, rrem))) => {
+                if let Err(f) = ike::phase2(&i, &r, rrem) {
+                    out.extend(failure_diag(&f));
+                    return f.status;
+                }
+            }
+        }
+    } else if let Some(st) = manual_sas(init, ia, resp, ra, out) {
+        return st;
+    }
+    firewalls(init, ia, resp, ra, keyed_by_racoon, out)
+}
+
+/// Both sides' manual SAs from `ia` to `ra` must be the same.
+fn manual_sas(
+    init: &SiteGateway,
+    ia: IpAddr,
+    resp: &SiteGateway,
+    ra: IpAddr,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Status> {
+    let sas = |g: &Gateway| -> Vec<(
+        crate::source::FileId,
+        crate::syntax::setkey::SaCommand,
+        Span,
+    )> {
+        let Some((f, s)) = &g.setkey else {
+            return Vec::new();
+        };
+        s.commands
+            .iter()
+            .filter_map(|c| match &c.kind {
+                CommandKind::Add(sa) if sa.src.ip == Some(ia) && sa.dst.ip == Some(ra) => {
+                    Some((*f, sa.clone(), c.span))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let (mine, theirs) = (sas(&init.gateway), sas(&resp.gateway));
+    if mine.is_empty() && theirs.is_empty() {
+        return None;
+    }
+    for (f, sa, span) in &mine {
+        let Some((tf, tsa, tspan)) = theirs
+            .iter()
+            .find(|(_, t, _)| t.spi.value == sa.spi.value && t.protocol.value == sa.protocol.value)
+        else {
+            let at = resp.gateway.setkey.as_ref().map_or(*f, |s| s.0);
+            out.push(
+                Diagnostic::new(
+                    &MANUAL_SA_MISMATCH,
+                    at,
+                    Span::new(0, 0),
+                    format!(
+                        "{} has no SA {} → {} with SPI {:#x}, which {} uses",
+                        resp.gateway.name, ia, ra, sa.spi.value, init.gateway.name
+                    ),
+                )
+                .with_related(*f, *span, format!("{}'s SA", init.gateway.name)),
+            );
+            return Some(Status::MissingPeerConfig);
+        };
+        let alg =
+            |a: &Option<crate::syntax::setkey::AlgKey>| a.as_ref().map(|k| k.name.value.clone());
+        let key = |a: &Option<crate::syntax::setkey::AlgKey>| {
+            a.as_ref().and_then(|k| {
+                k.key
+                    .as_ref()
+                    .map(|x| x.value.expose().to_ascii_lowercase())
+            })
+        };
+        let problem = if alg(&sa.encryption) != alg(&tsa.encryption)
+            || alg(&sa.authentication) != alg(&tsa.authentication)
+        {
+            Some("the algorithms differ")
+        } else if key(&sa.encryption) != key(&tsa.encryption)
+            || key(&sa.authentication) != key(&tsa.authentication)
+        {
+            Some("the keys differ")
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            out.push(
+                Diagnostic::new(
+                    &MANUAL_SA_MISMATCH,
+                    *tf,
+                    *tspan,
+                    format!(
+                        "the manual SA {} → {} (SPI {:#x}) differs between {} and {}: {p}",
+                        ia, ra, sa.spi.value, init.gateway.name, resp.gateway.name
+                    ),
+                )
+                .with_related(*f, *span, format!("{}'s SA", init.gateway.name)),
+            );
+            return Some(Status::Phase1KeyMismatch);
+        }
+    }
+    if mine.is_empty() {
+        let (tf, _, tspan) = &theirs[0];
+        out.push(Diagnostic::new(
+            &MANUAL_SA_MISMATCH,
+            *tf,
+            *tspan,
+            format!(
+                "{} has no manual SA {} → {} that {} expects",
+                init.gateway.name, ia, ra, resp.gateway.name
+            ),
+        ));
+        return Some(Status::MissingPeerConfig);
+    }
+    None
+}
+
+/// IKE (when racoon keys the tunnel) and ESP through both gateways' firewalls.
+fn firewalls(
+    init: &SiteGateway,
+    ia: IpAddr,
+    resp: &SiteGateway,
+    ra: IpAddr,
+    ike_used: bool,
+    out: &mut Vec<Diagnostic>,
+) -> Status {
+    let iface = |g: &Gateway, a: IpAddr| {
+        g.addresses()
+            .into_iter()
+            .find(|x| x.net.addr() == a)
+            .map(|x| x.interface)
+    };
+    let (ii, ri) = (iface(&init.gateway, ia), iface(&resp.gateway, ra));
+    let mut flows: Vec<(&str, Packet)> = vec![(
+        "ESP",
+        Packet::new(Dir::Out, ii.as_deref(), proto::ESP, ia, ra),
+    )];
+    if ike_used {
+        flows.insert(
+            0,
+            (
+                "IKE (UDP 500)",
+                Packet::udp(Dir::Out, ii.as_deref(), ia, 500, ra, 500),
+            ),
+        );
+    }
+    for (what, pkt) in flows {
+        // Out of the initiator, into the responder, and the reply back.
+        let at_resp = Packet {
+            dir: Dir::In,
+            iface: ri.clone(),
+            ..pkt.clone()
+        };
+        let reply_out = at_resp.reply(Dir::Out, ri.as_deref());
+        let reply_in = pkt.reply(Dir::In, ii.as_deref());
+        for (sg, seq) in [
+            (init, vec![pkt.clone(), reply_in]),
+            (resp, vec![at_resp, reply_out]),
+        ] {
+            for fw in &sg.firewalls {
+                let ds = fw.ruleset.evaluate(&sg.env, &seq);
+                let dp = fw.ruleset.default_pass(&sg.env);
+                if let Some(d) = ds.iter().find(|d| d.effective(dp) != Verdict::Pass) {
+                    let msg = format!(
+                        "{what} from {} ({}) to {} ({}) is blocked by {}'s firewall",
+                        init.gateway.name, ia, resp.gateway.name, ra, sg.gateway.name
+                    );
+                    let mut diag = match d.rule {
+                        Some(r) => Diagnostic::new(&PAIR_FIREWALL, r.file, r.span, msg),
+                        None => Diagnostic::new(
+                            &PAIR_FIREWALL,
+                            fw.file,
+                            fw.anchor,
+                            format!("{msg} (its default rule)"),
+                        ),
+                    };
+                    // Both ends: each side's policy for the tunnel.
+                    for (g, peer) in [(&init.gateway, ra), (&resp.gateway, ia)] {
+                        if let Some((f, _, span)) = ike::policies_to(g, peer).first() {
+                            diag = diag.with_related(
+                                *f,
+                                *span,
+                                format!("{}'s policy for the tunnel", g.name),
+                            );
+                        }
+                    }
+                    out.push(diag.with_severity(Severity::Error));
+                    return Status::BlockedByFirewall;
+                }
+            }
+        }
+    }
+    Status::Established
+}
+
+rule!(SPD_NOT_MIRRORED, "IPS6008", "spd-not-mirrored", Warning,
+    "A's outbound policy for the tunnel to B has no matching inbound policy on B (selectors, protocol, mode, level, endpoints).",
+    why: "The kernel on B checks arriving traffic against its `-P in` policy: it must name the same\n\
+          selectors (A's networks to B's) and the same protocol, mode and tunnel endpoints as A's `-P out`\n\
+          policy, or B drops what A sends (or accepts it unprotected).",
+    bad: "east: spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/203.0.113.1-198.51.100.1/require;\nwest: spdadd 10.1.0.0/24 10.2.0.0/24 any -P in ipsec ah/tunnel/203.0.113.1-198.51.100.1/require;",
+    good: "west: spdadd 10.1.0.0/24 10.2.0.0/24 any -P in ipsec esp/tunnel/203.0.113.1-198.51.100.1/require;",
+    log: None);
+
+rule!(NETWORK_NOT_LOCAL, "IPS6009", "network-not-local", Warning,
+    "A gateway protects a network that is not attached to it and has no route.",
+    why: "A gateway's outbound policies name the networks behind it; if none of its interfaces or static\n\
+          routes reaches such a network, the selectors are probably swapped or mistyped.",
+    bad: "east (LAN 10.1.0.0/24): spdadd 10.9.0.0/24 10.2.0.0/24 any -P out ...",
+    good: "east (LAN 10.1.0.0/24): spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ...",
+    log: None);
+
+rule!(GIF_NOT_MIRRORED, "IPS6010", "gif-not-mirrored", Error,
+    "A gif tunnel whose other end is not configured the other way round.",
+    why: "gif endpoints must mirror: A's `gifconfig_gif0=\"A B\"` needs B's `gifconfig_gifN=\"B A\"`.",
+    bad: "east: gifconfig_gif0=\"203.0.113.1 198.51.100.1\"\nwest: (no gif tunnel to 203.0.113.1)",
+    good: "west: gifconfig_gif0=\"198.51.100.1 203.0.113.1\"",
+    log: None);
+
+pub const MIRROR_RULES: &[&RuleMeta] = &[&SPD_NOT_MIRRORED, &NETWORK_NOT_LOCAL, &GIF_NOT_MIRRORED];
+
+/// Symmetry and consistency between `a` and `b` (both ways).
+pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mut Vec<Diagnostic>) {
+    for (x, lx, y, ly) in [(a, la, b, lb), (b, lb, a, la)] {
+        // SPD mirror: x's out policy to y needs y's in policy with the same shape.
+        for (f, p, span) in ike::policies_to(&x.gateway, ly) {
+            let Some((yf, ys)) = &y.gateway.setkey else {
+                continue;
+            };
+            let shape = |q: &crate::syntax::setkey::PolicyCommand| {
+                (
+                    q.src.as_ref().and_then(|s| s.net()),
+                    q.dst.as_ref().and_then(|s| s.net()),
+                    q.policy
+                        .rules
+                        .iter()
+                        .map(|r| {
+                            (
+                                r.protocol.value.clone(),
+                                r.mode.value.clone(),
+                                r.endpoints.as_ref().map(|(s, d)| (s.ip, d.ip)),
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            };
+            let want = shape(p);
+            let found = ys.commands.iter().any(|c| match &c.kind {
+                CommandKind::SpdAdd(q)
+                    if q.policy.direction.value == crate::syntax::setkey::Direction::In =>
+                {
+                    shape(q) == want
+                }
+                _ => false,
+            });
+            if !found {
+                out.push(
+                    Diagnostic::new(&SPD_NOT_MIRRORED, *yf, Span::new(0, 0), format!("{} has no `-P in` policy that mirrors {}'s outbound policy (same selectors, protocol, mode and endpoints)", y.gateway.name, x.gateway.name))
+                        .with_related(f, span, format!("{}'s policy", x.gateway.name)),
+                );
+            }
+        }
+        // Networks: the local selectors of x's policies must be x's own.
+        if x.gateway.rc.present && !x.gateway.has_dynamic_address() {
+            let nets = x.gateway.networks();
+            let routes: Vec<ipnet::IpNet> = x
+                .gateway
+                .rc
+                .vars()
+                .filter(|v| v.name.starts_with("route_"))
+                .flat_map(|v| {
+                    v.value
+                        .split_whitespace()
+                        .filter_map(|w| w.parse::<ipnet::IpNet>().ok())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            for (f, p, span) in ike::policies_to(&x.gateway, ly) {
+                let Some(src) = p.src.as_ref().and_then(|s| s.net()) else {
+                    continue;
+                };
+                let tunnel = p.policy.rules.iter().any(|r| r.mode.value == "tunnel");
+                if !tunnel || src.addr() == lx {
+                    continue;
+                }
+                if !nets
+                    .iter()
+                    .chain(routes.iter())
+                    .any(|n| n.contains(&src) || src.contains(n))
+                {
+                    out.push(Diagnostic::new(&NETWORK_NOT_LOCAL, f, span, format!("{} protects {src}, but none of its interfaces or static routes reaches that network", x.gateway.name)));
+                }
+            }
+        }
+        // gif endpoints.
+        for g in x
+            .gateway
+            .gifs()
+            .into_iter()
+            .filter(|g| g.dst == ly && g.src == lx)
+        {
+            if !y.gateway.gifs().iter().any(|h| h.src == ly && h.dst == lx) {
+                out.push(Diagnostic::new(
+                    &GIF_NOT_MIRRORED,
+                    g.origin.file,
+                    g.origin.value_span,
+                    format!(
+                        "{} has no gif tunnel from {ly} back to {lx}",
+                        y.gateway.name
+                    ),
+                ));
+            }
+        }
+    }
+}
