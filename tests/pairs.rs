@@ -116,7 +116,51 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
         "ESTABLISHED",
         Some("IPS6003"),
     ),
+    // west's key for east→west differs; west→east uses equal keys.
+    (
+        "fail-manual-keys",
+        "PHASE1_KEY_MISMATCH",
+        "ESTABLISHED",
+        Some("IPS6007"),
+    ),
+    // The IPsec SAs negotiate; the gif tunnels do not mirror each other.
+    (
+        "fail-gif-not-mirrored",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        Some("IPS6010"),
+    ),
+    (
+        "fail-network-not-local",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        Some("IPS6009"),
+    ),
 ];
+
+/// Every cross-peer rule is triggered by some scenario here, and the clean
+/// scenarios trigger none (the per-rule fixtures of corpus/rules are single
+/// gateways, so pair rules are exercised in this file).
+#[test]
+fn every_pair_rule_is_exercised() {
+    let mut triggered: Vec<String> = vec!["IPS6001".into()]; // see one_side_only_...
+    for (name, _, _, _) in EXPECTED {
+        triggered.extend(codes(&run(&[
+            format!("corpus/pairs/{name}/east"),
+            format!("corpus/pairs/{name}/west"),
+        ])));
+    }
+    for r in ipseclint::rules::all()
+        .into_iter()
+        .filter(|r| r.code.starts_with("IPS60"))
+    {
+        assert!(
+            triggered.iter().any(|c| c == r.code),
+            "no pair scenario triggers {}",
+            r.code
+        );
+    }
+}
 
 #[test]
 fn every_pair_scenario_gets_the_status_racoon_would_reach() {

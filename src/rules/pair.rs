@@ -541,7 +541,28 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
                     .chain(routes.iter())
                     .any(|n| n.contains(&src) || src.contains(n))
                 {
-                    out.push(Diagnostic::new(&NETWORK_NOT_LOCAL, f, span, format!("{} protects {src}, but none of its interfaces or static routes reaches that network", x.gateway.name)));
+                    let mut d = Diagnostic::new(&NETWORK_NOT_LOCAL, f, span, format!("{} protects {src}, but none of its interfaces or static routes reaches that network", x.gateway.name));
+                    if let Some(rc) = x
+                        .gateway
+                        .file_refs(crate::model::gateway::Role::RcConf)
+                        .filter_map(|f| f.file)
+                        .last()
+                    {
+                        d = d.with_related(
+                            rc,
+                            Span::new(0, 0),
+                            format!("{}'s interfaces", x.gateway.name),
+                        );
+                    }
+                    // The other end sends that network's traffic into the tunnel.
+                    if let Some((yf, _, yspan)) = ike::policies_to(&y.gateway, lx).first() {
+                        d = d.with_related(
+                            *yf,
+                            *yspan,
+                            format!("{}'s policy for it", y.gateway.name),
+                        );
+                    }
+                    out.push(d);
                 }
             }
         }
@@ -553,7 +574,7 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
             .filter(|g| g.dst == ly && g.src == lx)
         {
             if !y.gateway.gifs().iter().any(|h| h.src == ly && h.dst == lx) {
-                out.push(Diagnostic::new(
+                let mut d = Diagnostic::new(
                     &GIF_NOT_MIRRORED,
                     g.origin.file,
                     g.origin.value_span,
@@ -561,7 +582,32 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
                         "{} has no gif tunnel from {ly} back to {lx}",
                         y.gateway.name
                     ),
-                ));
+                );
+                // What the other side has instead (or its rc.conf).
+                match y.gateway.gifs().first() {
+                    Some(h) => {
+                        d = d.with_related(
+                            h.origin.file,
+                            h.origin.value_span,
+                            format!("{}'s gif tunnel", y.gateway.name),
+                        )
+                    }
+                    None => {
+                        if let Some(f) = y
+                            .gateway
+                            .file_refs(crate::model::gateway::Role::RcConf)
+                            .filter_map(|f| f.file)
+                            .last()
+                        {
+                            d = d.with_related(
+                                f,
+                                Span::new(0, 0),
+                                format!("{}'s rc.conf", y.gateway.name),
+                            );
+                        }
+                    }
+                }
+                out.push(d);
             }
         }
     }
