@@ -382,6 +382,7 @@ pub fn load_gateway(
         modes,
         sysctl,
         loader,
+        lookup: Default::default(),
     };
     let anchor = anchor_file(&gateway, report);
     let cx = rg::GatewayCtx {

@@ -148,9 +148,111 @@ pub struct Gateway {
     pub sysctl: RcConfig,
     /// boot/loader.conf settings.
     pub loader: RcConfig,
+    /// Lookup tables for the cross-peer checks, built on first use.
+    pub lookup: std::sync::OnceLock<Lookup>,
+}
+
+/// Where to find a gateway's remotes, keys, policies and sainfos by the
+/// values the negotiation looks them up with, so that checking a pair costs
+/// the same however many peers a gateway has. Entries are indexes, in file
+/// order.
+#[derive(Clone, Debug, Default)]
+pub struct Lookup {
+    /// (racoon part, remote) by the remote's address.
+    pub remotes_by_addr: std::collections::HashMap<IpAddr, Vec<(usize, usize)>>,
+    /// Remotes without an address (anonymous).
+    pub anon_remotes: Vec<(usize, usize)>,
+    /// First psk.txt entry per identifier, and the first `*` entry.
+    pub psk_first: std::collections::HashMap<String, usize>,
+    pub psk_wild: Option<usize>,
+    /// setkey command indexes of outbound ipsec policies by the peer they send to.
+    pub out_by_peer: std::collections::HashMap<IpAddr, Vec<usize>>,
+    /// setkey command indexes of inbound policies by (source, destination) network.
+    pub in_by_nets:
+        std::collections::HashMap<(Option<ipnet::IpNet>, Option<ipnet::IpNet>), Vec<usize>>,
+    /// (racoon part, sainfo) by the address of the sainfo's local id; others apart.
+    pub sainfo_by_local: std::collections::HashMap<IpAddr, Vec<(usize, usize)>>,
+    pub sainfo_other: Vec<(usize, usize)>,
+    /// Sources of manual (`add`) SAs by their destination.
+    pub manual_sa_by_dst: std::collections::HashMap<IpAddr, Vec<Option<IpAddr>>>,
+}
+
+impl Lookup {
+    fn build(g: &Gateway) -> Lookup {
+        use crate::syntax::setkey::{CommandKind, Direction};
+        let mut l = Lookup::default();
+        for (pi, part) in g.racoon.iter().enumerate() {
+            for (ri, r) in part.model.remotes.iter().enumerate() {
+                match r.address() {
+                    Some(a) => l.remotes_by_addr.entry(a).or_default().push((pi, ri)),
+                    None => l.anon_remotes.push((pi, ri)),
+                }
+            }
+            for (si, s) in part.model.sainfos.iter().enumerate() {
+                match &s.local {
+                    crate::syntax::racoon::SainfoId::Address {
+                        address: crate::syntax::racoon::Address { ip: Some(ip), .. },
+                        ..
+                    } => l.sainfo_by_local.entry(*ip).or_default().push((pi, si)),
+                    _ => l.sainfo_other.push((pi, si)),
+                }
+            }
+        }
+        if let Some((_, psk)) = &g.psk {
+            for (i, e) in psk.entries().enumerate() {
+                if e.ident == "*" && l.psk_wild.is_none() {
+                    l.psk_wild = Some(i);
+                }
+                l.psk_first.entry(e.ident.clone()).or_insert(i);
+            }
+        }
+        if let Some((_, s)) = &g.setkey {
+            for (ci, c) in s.commands.iter().enumerate() {
+                if let CommandKind::Add(sa) = &c.kind {
+                    if let Some(dst) = sa.dst.ip {
+                        l.manual_sa_by_dst.entry(dst).or_default().push(sa.src.ip);
+                    }
+                    continue;
+                }
+                let CommandKind::SpdAdd(p) = &c.kind else {
+                    continue;
+                };
+                match p.policy.direction.value {
+                    Direction::Out if !p.policy.rules.is_empty() => {
+                        let tunnel_dst = p
+                            .policy
+                            .rules
+                            .iter()
+                            .find(|r| r.mode.value == "tunnel")
+                            .and_then(|r| r.endpoints.as_ref())
+                            .and_then(|(_, d)| d.ip);
+                        if let Some(peer) =
+                            tunnel_dst.or_else(|| p.dst.as_ref().and_then(|d| d.host.ip))
+                        {
+                            l.out_by_peer.entry(peer).or_default().push(ci);
+                        }
+                    }
+                    Direction::In => {
+                        let key = (
+                            p.src.as_ref().and_then(|x| x.net()),
+                            p.dst.as_ref().and_then(|x| x.net()),
+                        );
+                        l.in_by_nets.entry(key).or_default().push(ci);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        l
+    }
 }
 
 impl Gateway {
+    /// The lookup tables (built once).
+    pub fn lookup(&self) -> &Lookup {
+        self.lookup.get_or_init(|| Lookup::build(self))
+    }
+
     pub fn file_ref(&self, role: Role) -> Option<&FileRef> {
         self.files.iter().find(|f| f.role == role)
     }

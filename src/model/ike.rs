@@ -11,7 +11,7 @@ use crate::model::racoon::{
 };
 use crate::source::{FileId, Span};
 use crate::syntax::racoon::{SainfoId, Value};
-use crate::syntax::setkey::{CommandKind, Direction, PolicyCommand, Selector};
+use crate::syntax::setkey::{CommandKind, PolicyCommand, Selector};
 use std::net::IpAddr;
 
 /// The state a direction of a tunnel ends in (as Batfish's ipsecSessionStatus).
@@ -68,9 +68,15 @@ fn remotes(g: &Gateway) -> impl Iterator<Item = (FileId, &Remote)> {
 /// racoon's remote selection for a peer: an exact address beats anonymous;
 /// passive remotes never initiate. Two equally good candidates are ambiguous.
 fn select_remote(g: &Gateway, peer: IpAddr, initiating: bool) -> Option<(FileId, &Remote)> {
+    let at = |(p, r): &(usize, usize)| (g.racoon[*p].file, &g.racoon[*p].model.remotes[*r]);
     let usable = |r: &&Remote| !(initiating && r.passive);
-    let exact: Vec<_> = remotes(g)
-        .filter(|(_, r)| r.address() == Some(peer))
+    let l = g.lookup();
+    let exact: Vec<_> = l
+        .remotes_by_addr
+        .get(&peer)
+        .into_iter()
+        .flatten()
+        .map(at)
         .filter(|(_, r)| usable(r))
         .collect();
     if exact.len() == 1 {
@@ -79,10 +85,11 @@ fn select_remote(g: &Gateway, peer: IpAddr, initiating: bool) -> Option<(FileId,
     if exact.len() > 1 {
         return None;
     }
-    let anon: Vec<_> = remotes(g)
-        .filter(|(_, r)| {
-            r.is_anonymous() && !matches!(r.selector, crate::model::racoon::RemoteSelector::Name(_))
-        })
+    let anon: Vec<_> = l
+        .anon_remotes
+        .iter()
+        .map(at)
+        .filter(|(_, r)| !matches!(r.selector, crate::model::racoon::RemoteSelector::Name(_)))
         .filter(|(_, r)| usable(r))
         .collect();
     (anon.len() == 1).then(|| anon.into_iter().next()).flatten()
@@ -202,9 +209,13 @@ fn psk_lookup<'a>(
     ident: &str,
 ) -> Option<(FileId, &'a crate::syntax::psk::PskEntry)> {
     let (f, psk) = g.psk.as_ref()?;
-    psk.entries()
-        .find(|e| e.ident == ident || e.ident == "*")
-        .map(|e| (*f, e))
+    let l = g.lookup();
+    // The first matching line wins, a `*` line included.
+    let idx = [l.psk_first.get(ident).copied(), l.psk_wild]
+        .into_iter()
+        .flatten()
+        .min()?;
+    psk.entries().nth(idx).map(|e| (*f, e))
 }
 
 /// The key one side uses for the other: main mode by address only;
@@ -445,27 +456,36 @@ pub fn policies_to(g: &Gateway, peer: IpAddr) -> Vec<(FileId, &PolicyCommand, Sp
     let Some((f, s)) = &g.setkey else {
         return Vec::new();
     };
-    s.commands
-        .iter()
-        .filter_map(|c| match &c.kind {
-            CommandKind::SpdAdd(p)
-                if p.policy.direction.value == Direction::Out && !p.policy.rules.is_empty() =>
-            {
-                Some((p, c.span))
-            }
+    g.lookup()
+        .out_by_peer
+        .get(&peer)
+        .into_iter()
+        .flatten()
+        .filter_map(|ci| match &s.commands[*ci].kind {
+            CommandKind::SpdAdd(p) => Some((*f, p, s.commands[*ci].span)),
             _ => None,
         })
-        .filter(|(p, _)| {
-            let tunnel_dst = p
-                .policy
-                .rules
-                .iter()
-                .find(|r| r.mode.value == "tunnel")
-                .and_then(|r| r.endpoints.as_ref())
-                .and_then(|(_, d)| d.ip);
-            tunnel_dst.or_else(|| p.dst.as_ref().and_then(|d| d.host.ip)) == Some(peer)
+        .collect()
+}
+
+/// Inbound policies of `g` for traffic from `src` to `dst`.
+pub fn inbound_policies<'a>(
+    g: &'a Gateway,
+    src: Option<ipnet::IpNet>,
+    dst: Option<ipnet::IpNet>,
+) -> Vec<&'a PolicyCommand> {
+    let Some((_, s)) = &g.setkey else {
+        return Vec::new();
+    };
+    g.lookup()
+        .in_by_nets
+        .get(&(src, dst))
+        .into_iter()
+        .flatten()
+        .filter_map(|ci| match &s.commands[*ci].kind {
+            CommandKind::SpdAdd(p) => Some(p),
+            _ => None,
         })
-        .map(|(p, s)| (*f, p, s))
         .collect()
 }
 
@@ -479,13 +499,34 @@ fn find_sainfo<'a>(
     remote: &Selector,
     upper: &str,
 ) -> Option<(FileId, &'a Sainfo)> {
-    g.racoon
-        .iter()
-        .flat_map(|p| p.model.sainfos.iter().map(move |s| (p.file, s)))
-        .find(|(_, s)| {
+    let l = g.lookup();
+    let mut cands: Vec<(usize, usize)> = local
+        .host
+        .ip
+        .and_then(|ip| l.sainfo_by_local.get(&ip))
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect();
+    cands.extend(l.sainfo_other.iter().copied());
+    // File order decides among candidates (racoon sorts by priority, then order).
+    cands.sort_unstable();
+    let mut found: Vec<(FileId, &Sainfo)> = cands
+        .into_iter()
+        .map(|(p, i)| (g.racoon[p].file, &g.racoon[p].model.sainfos[i]))
+        .filter(|(_, s)| {
             sel_eq(&s.local, local, upper)
                 && s.remote.as_ref().is_none_or(|r| sel_eq(r, remote, upper))
         })
+        .collect();
+    // A sainfo with both ids given beats one with anonymous ids.
+    found.sort_by_key(|(_, s)| {
+        std::cmp::Reverse(
+            !s.local.is_anonymous() as u8
+                + s.remote.as_ref().is_some_and(|r| !r.is_anonymous()) as u8,
+        )
+    });
+    found.into_iter().next()
 }
 
 fn p2_lifetime(s: &Sainfo) -> u64 {
@@ -515,16 +556,7 @@ pub fn phase2(i: &Side, r: &Side, rrem: &Remote) -> Result<(), Failure> {
         };
         // The responder needs the inbound policy, unless it generates policies.
         if !rrem.generate_policy {
-            let has_in = r.gw.setkey.as_ref().is_some_and(|(_, s)| {
-                s.commands.iter().any(|c| match &c.kind {
-                    CommandKind::SpdAdd(q) => {
-                        q.policy.direction.value == Direction::In
-                            && q.src.as_ref().and_then(|x| x.net()) == src.net()
-                            && q.dst.as_ref().and_then(|x| x.net()) == dst.net()
-                    }
-                    _ => false,
-                })
-            });
+            let has_in = !inbound_policies(r.gw, src.net(), dst.net()).is_empty();
             if !has_in {
                 let at = vec![
                     (

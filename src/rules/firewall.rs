@@ -98,15 +98,19 @@ pub fn tunnels(g: &Gateway) -> Vec<Tunnel> {
             .find(|a| a.net.addr() == ip)
             .map(|a| a.interface.clone())
     };
+    let l = g.lookup();
     let nat_t = |peer: IpAddr| {
-        g.racoon.iter().any(|p| {
-            p.model
-                .remotes
-                .iter()
-                .any(|r| r.nat_traversal && (r.address() == Some(peer) || r.is_anonymous()))
-        })
+        l.remotes_by_addr
+            .get(&peer)
+            .into_iter()
+            .flatten()
+            .chain(l.anon_remotes.iter())
+            .any(|&(pi, ri)| g.racoon[pi].model.remotes[ri].nat_traversal)
     };
     let mut out: Vec<Tunnel> = Vec::new();
+    // Seen (local, peer) pairs and peers, so big hubs stay linear.
+    let mut seen = std::collections::HashSet::new();
+    let mut seen_peers = std::collections::HashSet::new();
     if let Some((f, s)) = &g.setkey {
         for c in &s.commands {
             let CommandKind::SpdAdd(p) = &c.kind else {
@@ -141,9 +145,10 @@ pub fn tunnels(g: &Gateway) -> Vec<Tunnel> {
             let (Some(local), Some(peer)) = (local, peer) else {
                 continue;
             };
-            if out.iter().any(|t| t.local == local && t.peer == peer) {
+            if !seen.insert((local, peer)) {
                 continue;
             }
+            seen_peers.insert(peer);
             out.push(Tunnel {
                 local,
                 peer,
@@ -167,7 +172,7 @@ pub fn tunnels(g: &Gateway) -> Vec<Tunnel> {
     for part in &g.racoon {
         for r in &part.model.remotes {
             let Some(peer) = r.address() else { continue };
-            if out.iter().any(|t| t.peer == peer) {
+            if !seen_peers.insert(peer) {
                 continue;
             }
             let local = part

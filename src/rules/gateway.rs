@@ -321,11 +321,11 @@ fn peer_of(p: &PolicyCommand) -> Option<IpAddr> {
 }
 
 /// Manual SAs cover the policy: an `add` from the tunnel source to the destination.
-fn manually_keyed(s: &crate::syntax::setkey::SetkeyFile, src: Option<IpAddr>, dst: IpAddr) -> bool {
-    s.commands.iter().any(|c| match &c.kind {
-        CommandKind::Add(sa) => sa.dst.ip == Some(dst) && (src.is_none() || sa.src.ip == src),
-        _ => false,
-    })
+fn manually_keyed(g: &Gateway, src: Option<IpAddr>, dst: IpAddr) -> bool {
+    g.lookup()
+        .manual_sa_by_dst
+        .get(&dst)
+        .is_some_and(|srcs| srcs.iter().any(|s| src.is_none() || *s == src))
 }
 
 rule!(POLICY_WITHOUT_REMOTE, "IPS4006", "policy-without-remote", Error,
@@ -342,12 +342,18 @@ fn policy_without_remote(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
     for (c, p) in keyed_policies(s) {
         let Some(peer) = peer_of(p) else { continue };
         let src = tunnel(p).map(|t| t.0);
-        if manually_keyed(s, src, peer) {
+        if manually_keyed(cx.gateway, src, peer) {
             continue;
         }
-        let candidates: Vec<_> = cx
-            .remotes()
-            .filter(|(_, r)| r.address() == Some(peer) || r.is_anonymous())
+        let l = cx.gateway.lookup();
+        let candidates: Vec<&Remote> = l
+            .remotes_by_addr
+            .get(&peer)
+            .into_iter()
+            .flatten()
+            .chain(l.anon_remotes.iter())
+            .map(|&(pi, ri)| &cx.gateway.racoon[pi].model.remotes[ri])
+            .filter(|r| r.address() == Some(peer) || r.is_anonymous())
             .collect();
         let msg = match (racoon, candidates.is_empty()) {
             (None, _) => format!(
@@ -356,7 +362,7 @@ fn policy_without_remote(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             (Some(_), true) => {
                 format!("racoon.conf has no `remote` for {peer} (and no `remote anonymous`)")
             }
-            (Some(_), false) if candidates.iter().all(|(_, r)| r.passive) => format!(
+            (Some(_), false) if candidates.iter().all(|r| r.passive) => format!(
                 "the only remotes for {peer} are passive: racoon never starts the negotiation"
             ),
             _ => continue,
@@ -446,16 +452,25 @@ fn policy_without_sainfo(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let Some(peer) = peer_of(p) else { continue };
-        if manually_keyed(s, tunnel(p).map(|t| t.0), peer) {
+        if manually_keyed(cx.gateway, tunnel(p).map(|t| t.0), peer) {
             continue;
         }
-        let found = sainfos.iter().any(|(_, si)| {
-            id_matches(&si.local, src, &upper.value)
-                && si
-                    .remote
-                    .as_ref()
-                    .is_none_or(|r| id_matches(r, dst, &upper.value))
-        });
+        let l = cx.gateway.lookup();
+        let found = src
+            .host
+            .ip
+            .and_then(|ip| l.sainfo_by_local.get(&ip))
+            .into_iter()
+            .flatten()
+            .chain(l.sainfo_other.iter())
+            .map(|&(pi, si)| &cx.gateway.racoon[pi].model.sainfos[si])
+            .any(|si| {
+                id_matches(&si.local, src, &upper.value)
+                    && si
+                        .remote
+                        .as_ref()
+                        .is_none_or(|r| id_matches(r, dst, &upper.value))
+            });
         if found {
             continue;
         }
@@ -515,7 +530,7 @@ rule!(UNUSED_REMOTE, "IPS4008", "unused-remote", Warning,
 
 fn unused_remote(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
     let Some((_, s)) = cx.setkey() else { return };
-    let mut peers: Vec<IpAddr> = s
+    let mut peers: std::collections::HashSet<IpAddr> = s
         .commands
         .iter()
         .filter_map(|c| match &c.kind {
@@ -668,8 +683,9 @@ fn psk_address(ip: IpAddr) -> String {
 
 /// Does psk.txt hold a line racoon finds for this identifier? (first match,
 /// `*` wildcard as the FreeBSD port's WCPSKEY builds it).
-fn psk_has(psk: &crate::syntax::psk::PskFile, ident: &str) -> bool {
-    psk.entries().any(|e| e.ident == ident || e.ident == "*")
+fn psk_has(g: &Gateway, ident: &str) -> bool {
+    let l = g.lookup();
+    l.psk_wild.is_some() || l.psk_first.contains_key(ident)
 }
 
 rule!(PSK_ENTRY_MISSING, "IPS4012", "psk-entry-missing", Error,
@@ -683,7 +699,7 @@ rule!(PSK_ENTRY_MISSING, "IPS4012", "psk-entry-missing", Error,
     log: Some("couldn't find the pskey for 198.51.100.1."));
 
 fn psk_entry_missing(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
-    let Some((pf, psk)) = &cx.gateway.psk else {
+    let Some((pf, _)) = &cx.gateway.psk else {
         return;
     };
     for (f, r) in cx.remotes() {
@@ -704,10 +720,10 @@ fn psk_entry_missing(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             })
             .collect();
         let found = match first {
-            Some(ExchangeMode::Main) | None => psk_has(psk, &by_addr),
+            Some(ExchangeMode::Main) | None => psk_has(cx.gateway, &by_addr),
             Some(_) => {
-                ids.iter().any(|i| psk_has(psk, i))
-                    || (!r.verify_identifier && psk_has(psk, &by_addr))
+                ids.iter().any(|i| psk_has(cx.gateway, i))
+                    || (!r.verify_identifier && psk_has(cx.gateway, &by_addr))
             }
         };
         if !found {

@@ -477,7 +477,7 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
     for (x, lx, y, ly) in [(a, la, b, lb), (b, lb, a, la)] {
         // SPD mirror: x's out policy to y needs y's in policy with the same shape.
         for (f, p, span) in ike::policies_to(&x.gateway, ly) {
-            let Some((yf, ys)) = &y.gateway.setkey else {
+            let Some((yf, _)) = &y.gateway.setkey else {
                 continue;
             };
             let shape = |q: &crate::syntax::setkey::PolicyCommand| {
@@ -498,14 +498,9 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
                 )
             };
             let want = shape(p);
-            let found = ys.commands.iter().any(|c| match &c.kind {
-                CommandKind::SpdAdd(q)
-                    if q.policy.direction.value == crate::syntax::setkey::Direction::In =>
-                {
-                    shape(q) == want
-                }
-                _ => false,
-            });
+            let found = ike::inbound_policies(&y.gateway, want.0, want.1)
+                .iter()
+                .any(|q| shape(q) == want);
             if !found {
                 out.push(
                     Diagnostic::new(&SPD_NOT_MIRRORED, *yf, Span::new(0, 0), format!("{} has no `-P in` policy that mirrors {}'s outbound policy (same selectors, protocol, mode and endpoints)", y.gateway.name, x.gateway.name))
