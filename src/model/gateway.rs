@@ -152,6 +152,9 @@ pub struct Gateway {
     pub lookup: std::sync::OnceLock<Lookup>,
 }
 
+/// (index of the racoon part in `Gateway::racoon`, index of the block in it).
+pub type BlockIndex = (usize, usize);
+
 /// Where to find a gateway's remotes, keys, policies and sainfos by the
 /// values the negotiation looks them up with, so that checking a pair costs
 /// the same however many peers a gateway has. Entries are indexes, in file
@@ -159,9 +162,9 @@ pub struct Gateway {
 #[derive(Clone, Debug, Default)]
 pub struct Lookup {
     /// (racoon part, remote) by the remote's address.
-    pub remotes_by_addr: std::collections::HashMap<IpAddr, Vec<(usize, usize)>>,
+    pub remotes_by_addr: std::collections::HashMap<IpAddr, Vec<BlockIndex>>,
     /// Remotes without an address (anonymous).
-    pub anon_remotes: Vec<(usize, usize)>,
+    pub anon_remotes: Vec<BlockIndex>,
     /// First psk.txt entry per identifier, and the first `*` entry.
     pub psk_first: std::collections::HashMap<String, usize>,
     pub psk_wild: Option<usize>,
@@ -170,14 +173,47 @@ pub struct Lookup {
     /// setkey command indexes of inbound policies by (source, destination) network.
     pub in_by_nets:
         std::collections::HashMap<(Option<ipnet::IpNet>, Option<ipnet::IpNet>), Vec<usize>>,
-    /// (racoon part, sainfo) by the address of the sainfo's local id; others apart.
-    pub sainfo_by_local: std::collections::HashMap<IpAddr, Vec<(usize, usize)>>,
-    pub sainfo_other: Vec<(usize, usize)>,
+    /// (racoon part, sainfo) by the addresses of the sainfo's local and remote
+    /// ids (`None`: the remote id is not an address); sainfos whose local id is
+    /// not an address apart.
+    sainfo_by_ids: std::collections::HashMap<(IpAddr, Option<IpAddr>), Vec<BlockIndex>>,
+    sainfo_other: Vec<BlockIndex>,
     /// Sources of manual (`add`) SAs by their destination.
     pub manual_sa_by_dst: std::collections::HashMap<IpAddr, Vec<Option<IpAddr>>>,
 }
 
+/// The address of a sainfo id that names one.
+fn sainfo_id_ip(id: &crate::syntax::racoon::SainfoId) -> Option<IpAddr> {
+    match id {
+        crate::syntax::racoon::SainfoId::Address {
+            address: crate::syntax::racoon::Address { ip: Some(ip), .. },
+            ..
+        } => Some(*ip),
+        _ => None,
+    }
+}
+
 impl Lookup {
+    /// The sainfos that may have ids equal to these selector addresses, in
+    /// file order (racoon takes the first equal one); the caller compares
+    /// the ids exactly.
+    pub fn sainfo_candidates(
+        &self,
+        local: Option<IpAddr>,
+        remote: Option<IpAddr>,
+    ) -> Vec<BlockIndex> {
+        let mut cands: Vec<BlockIndex> = self.sainfo_other.clone();
+        if let Some(l) = local {
+            cands.extend(self.sainfo_by_ids.get(&(l, remote)).into_iter().flatten());
+            if remote.is_some() {
+                cands.extend(self.sainfo_by_ids.get(&(l, None)).into_iter().flatten());
+            }
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        cands
+    }
+
     fn build(g: &Gateway) -> Lookup {
         use crate::syntax::setkey::{CommandKind, Direction};
         let mut l = Lookup::default();
@@ -189,12 +225,15 @@ impl Lookup {
                 }
             }
             for (si, s) in part.model.sainfos.iter().enumerate() {
-                match &s.local {
-                    crate::syntax::racoon::SainfoId::Address {
-                        address: crate::syntax::racoon::Address { ip: Some(ip), .. },
-                        ..
-                    } => l.sainfo_by_local.entry(*ip).or_default().push((pi, si)),
-                    _ => l.sainfo_other.push((pi, si)),
+                match sainfo_id_ip(&s.local) {
+                    Some(ip) => {
+                        let remote = s.remote.as_ref().and_then(sainfo_id_ip);
+                        l.sainfo_by_ids
+                            .entry((ip, remote))
+                            .or_default()
+                            .push((pi, si));
+                    }
+                    None => l.sainfo_other.push((pi, si)),
                 }
             }
         }

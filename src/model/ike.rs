@@ -469,11 +469,11 @@ pub fn policies_to(g: &Gateway, peer: IpAddr) -> Vec<(FileId, &PolicyCommand, Sp
 }
 
 /// Inbound policies of `g` for traffic from `src` to `dst`.
-pub fn inbound_policies<'a>(
-    g: &'a Gateway,
+pub fn inbound_policies(
+    g: &Gateway,
     src: Option<ipnet::IpNet>,
     dst: Option<ipnet::IpNet>,
-) -> Vec<&'a PolicyCommand> {
+) -> Vec<&PolicyCommand> {
     let Some((_, s)) = &g.setkey else {
         return Vec::new();
     };
@@ -499,18 +499,8 @@ fn find_sainfo<'a>(
     remote: &Selector,
     upper: &str,
 ) -> Option<(FileId, &'a Sainfo)> {
-    let l = g.lookup();
-    let mut cands: Vec<(usize, usize)> = local
-        .host
-        .ip
-        .and_then(|ip| l.sainfo_by_local.get(&ip))
-        .into_iter()
-        .flatten()
-        .copied()
-        .collect();
-    cands.extend(l.sainfo_other.iter().copied());
     // File order decides among candidates (racoon sorts by priority, then order).
-    cands.sort_unstable();
+    let cands = g.lookup().sainfo_candidates(local.host.ip, remote.host.ip);
     let mut found: Vec<(FileId, &Sainfo)> = cands
         .into_iter()
         .map(|(p, i)| (g.racoon[p].file, &g.racoon[p].model.sainfos[i]))

@@ -456,14 +456,10 @@ fn policy_without_sainfo(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let l = cx.gateway.lookup();
-        let found = src
-            .host
-            .ip
-            .and_then(|ip| l.sainfo_by_local.get(&ip))
+        let found = l
+            .sainfo_candidates(src.host.ip, dst.host.ip)
             .into_iter()
-            .flatten()
-            .chain(l.sainfo_other.iter())
-            .map(|&(pi, si)| &cx.gateway.racoon[pi].model.sainfos[si])
+            .map(|(pi, si)| &cx.gateway.racoon[pi].model.sainfos[si])
             .any(|si| {
                 id_matches(&si.local, src, &upper.value)
                     && si
