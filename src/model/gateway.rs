@@ -300,6 +300,12 @@ impl Gateway {
         self.files.iter().filter(move |f| f.role == role)
     }
 
+    /// The rc.conf read last (the one whose assignments win), to point at
+    /// when a finding is about the gateway's interfaces or services.
+    pub fn rc_conf_file(&self) -> Option<FileId> {
+        self.file_refs(Role::RcConf).filter_map(|f| f.file).last()
+    }
+
     /// Every address configured on an interface in rc.conf.
     pub fn addresses(&self) -> Vec<IfAddress> {
         let mut out = Vec::new();

@@ -149,10 +149,15 @@ fn pair_table(report: &Report) -> String {
             status(p.b_to_a),
         ]);
     }
-    let widths: Vec<usize> = (0..3)
+    table("Pairs:", &rows)
+}
+
+/// A titled table with left-aligned columns two spaces apart.
+fn table<const N: usize>(title: &str, rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
-    let mut s = String::from("Pairs:\n");
+    let mut s = format!("{title}\n");
     for r in rows {
         let line: Vec<String> = r
             .iter()
@@ -194,22 +199,7 @@ fn tunnel_table(report: &Report) -> String {
             t.natt.to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..6)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut s = String::from("Tunnels through the firewalls:\n");
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect();
-        s.push_str("  ");
-        s.push_str(line.join("  ").trim_end());
-        s.push('\n');
-    }
-    s.push('\n');
-    s
+    table("Tunnels through the firewalls:", &rows)
 }
 
 pub fn summary(report: &Report) -> String {

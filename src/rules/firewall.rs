@@ -213,6 +213,24 @@ pub fn tunnels(g: &Gateway) -> Vec<Tunnel> {
     out
 }
 
+/// A gif tunnel as a firewall check sees it: its outer endpoints, mentioned
+/// where rc.conf configures it.
+fn gif_tunnel(gif: &crate::model::gateway::Gif, iface: Option<String>, protos: Vec<u8>) -> Tunnel {
+    Tunnel {
+        local: gif.src,
+        peer: gif.dst,
+        iface,
+        protos,
+        local_net: None,
+        remote_net: None,
+        nat_t: false,
+        mention: Mention {
+            file: gif.origin.file,
+            span: gif.origin.value_span,
+        },
+    }
+}
+
 /// The verdict of every firewall for a packet sequence: the last packet's
 /// decision from the first firewall that blocks it (both must pass).
 fn verdict(cx: &FirewallCtx, packets: &[Packet]) -> Option<(usize, Decision, bool)> {
@@ -571,37 +589,17 @@ fn gif_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             .iter()
             .find(|a| a.net.addr() == gif.src)
             .map(|a| a.interface.clone());
-        let t = Tunnel {
-            local: gif.src,
-            peer: gif.dst,
-            iface: iface.clone(),
-            protos: vec![proto::IPENCAP],
-            local_net: None,
-            remote_net: None,
-            nat_t: false,
-            mention: Mention {
-                file: gif.origin.file,
-                span: gif.origin.value_span,
-            },
-        };
-        for pkt in [
+        let t = gif_tunnel(&gif, iface.clone(), vec![proto::IPENCAP]);
+        let pkts = [
             Packet::new(Dir::Out, iface.as_deref(), proto::IPENCAP, gif.src, gif.dst),
             Packet::new(Dir::In, iface.as_deref(), proto::IPENCAP, gif.dst, gif.src),
-        ] {
-            if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&pkt)) {
-                out.push(blocked(
-                    cx,
-                    &GIF_BLOCKED,
-                    fw,
-                    &d,
-                    format!(
-                        "IP-in-IP (protocol 4) from {} to {} for {} is blocked",
-                        pkt.src, pkt.dst, gif.interface
-                    ),
-                    &t,
-                ));
-            }
-        }
+        ];
+        report_blocked_gif_packets(cx, &t, pkts, out, |p| {
+            format!(
+                "IP-in-IP (protocol 4) from {} to {} for {} is blocked",
+                p.src, p.dst, gif.interface
+            )
+        });
     }
     // The traffic inside the tunnel: between the gif interface's own
     // point-to-point addresses.
@@ -610,20 +608,8 @@ fn gif_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
         let Some(gif) = g.gifs().into_iter().find(|x| x.interface == a.interface) else {
             continue;
         };
-        let t = Tunnel {
-            local: gif.src,
-            peer: gif.dst,
-            iface: Some(a.interface.clone()),
-            protos: vec![],
-            local_net: None,
-            remote_net: None,
-            nat_t: false,
-            mention: Mention {
-                file: gif.origin.file,
-                span: gif.origin.value_span,
-            },
-        };
-        for pkt in [
+        let t = gif_tunnel(&gif, Some(a.interface.clone()), vec![]);
+        let pkts = [
             Packet::new(Dir::In, Some(&a.interface), proto::ICMP, peer, a.net.addr()),
             Packet::new(
                 Dir::Out,
@@ -632,20 +618,27 @@ fn gif_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
                 a.net.addr(),
                 peer,
             ),
-        ] {
-            if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&pkt)) {
-                out.push(blocked(
-                    cx,
-                    &GIF_BLOCKED,
-                    fw,
-                    &d,
-                    format!(
-                        "traffic inside {} ({} to {}) is blocked",
-                        a.interface, pkt.src, pkt.dst
-                    ),
-                    &t,
-                ));
-            }
+        ];
+        report_blocked_gif_packets(cx, &t, pkts, out, |p| {
+            format!(
+                "traffic inside {} ({} to {}) is blocked",
+                a.interface, p.src, p.dst
+            )
+        });
+    }
+}
+
+/// Report each of a gif tunnel's packets that a firewall blocks.
+fn report_blocked_gif_packets(
+    cx: &FirewallCtx,
+    t: &Tunnel,
+    packets: [Packet; 2],
+    out: &mut Vec<Diagnostic>,
+    describe: impl Fn(&Packet) -> String,
+) {
+    for pkt in packets {
+        if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&pkt)) {
+            out.push(blocked(cx, &GIF_BLOCKED, fw, &d, describe(&pkt), t));
         }
     }
 }

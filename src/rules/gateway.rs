@@ -156,7 +156,7 @@ fn racoon_not_enabled(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
     if !g.rc.present || g.racoon_enabled() || g.rc.yes("ike_enable") {
         return;
     }
-    let rc_file = g.file_refs(Role::RcConf).filter_map(|f| f.file).last();
+    let rc_file = g.rc_conf_file();
     let mention = cx.rc_mention("racoon_enable").or(rc_file.map(|f| Mention {
         file: f,
         span: Span::new(0, 0),
@@ -607,12 +607,7 @@ fn tunnel_source_not_local(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
                     span,
                     format!("{src} is not an address of this gateway"),
                 );
-                if let Some(f) = cx
-                    .gateway
-                    .file_refs(Role::RcConf)
-                    .filter_map(|f| f.file)
-                    .last()
-                {
+                if let Some(f) = cx.gateway.rc_conf_file() {
                     d = d.with_related(
                         f,
                         Span::new(0, 0),

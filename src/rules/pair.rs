@@ -537,12 +537,7 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
                     .any(|n| n.contains(&src) || src.contains(n))
                 {
                     let mut d = Diagnostic::new(&NETWORK_NOT_LOCAL, f, span, format!("{} protects {src}, but none of its interfaces or static routes reaches that network", x.gateway.name));
-                    if let Some(rc) = x
-                        .gateway
-                        .file_refs(crate::model::gateway::Role::RcConf)
-                        .filter_map(|f| f.file)
-                        .last()
-                    {
+                    if let Some(rc) = x.gateway.rc_conf_file() {
                         d = d.with_related(
                             rc,
                             Span::new(0, 0),
@@ -588,12 +583,7 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
                         )
                     }
                     None => {
-                        if let Some(f) = y
-                            .gateway
-                            .file_refs(crate::model::gateway::Role::RcConf)
-                            .filter_map(|f| f.file)
-                            .last()
-                        {
+                        if let Some(f) = y.gateway.rc_conf_file() {
                             d = d.with_related(
                                 f,
                                 Span::new(0, 0),
