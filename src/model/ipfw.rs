@@ -844,6 +844,23 @@ fn addr_nets(a: &Addr, env: Option<&IpfwEnv>) -> Option<Vec<IpNet>> {
     }
 }
 
+/// The space of a `src-ip`/`dst-ip` option's single address.
+fn one_addr_space(
+    a: &crate::syntax::ipfw::Addr,
+    span: crate::source::Span,
+    env: Option<&IpfwEnv>,
+) -> Option<AddrSpace> {
+    let m = AddrMatch {
+        span: None,
+        alts: vec![crate::syntax::ipfw::AddrAlt {
+            span,
+            negated: false,
+            addr: a.clone(),
+        }],
+    };
+    addr_space(&m, env)
+}
+
 fn addr_space(m: &AddrMatch, env: Option<&IpfwEnv>) -> Option<AddrSpace> {
     if m.alts.is_empty() || m.alts.iter().any(|a| a.addr == Addr::Any && !a.negated) {
         return Some(AddrSpace::Any);
@@ -963,33 +980,13 @@ fn space(r: &IpfwRule, env: Option<&IpfwEnv>) -> Option<HeaderSpace> {
                 if s.src != AddrSpace::Any {
                     return None;
                 }
-                s.src = addr_space(
-                    &AddrMatch {
-                        span: None,
-                        alts: vec![crate::syntax::ipfw::AddrAlt {
-                            span: o.span,
-                            negated: false,
-                            addr: a.clone(),
-                        }],
-                    },
-                    env,
-                )?;
+                s.src = one_addr_space(a, o.span, env)?;
             }
             OptKind::DstIp(a) if !neg => {
                 if s.dst != AddrSpace::Any {
                     return None;
                 }
-                s.dst = addr_space(
-                    &AddrMatch {
-                        span: None,
-                        alts: vec![crate::syntax::ipfw::AddrAlt {
-                            span: o.span,
-                            negated: false,
-                            addr: a.clone(),
-                        }],
-                    },
-                    env,
-                )?;
+                s.dst = one_addr_space(a, o.span, env)?;
             }
             OptKind::SrcPort(p) if !neg => {
                 if s.sports.is_some() {
