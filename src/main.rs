@@ -93,8 +93,14 @@ enum PacketFormat {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
+    /// Snippets with labels (miette), tunnel and pair tables, a summary.
     Human,
+    /// The versioned machine format.
     Json,
+    /// `file:line:col: severity: message [CODE]` for vim quickfix, ALE, nvim-lint.
+    Gcc,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -284,6 +290,8 @@ fn run(cli: &Cli) -> ExitCode {
     }
     let out = match cli.format {
         Format::Json => render::json::render(&report),
+        Format::Gcc => render::gcc::render(&report),
+        Format::Github => render::github::render(&report),
         Format::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             render::human::render(&report, color)

@@ -231,3 +231,87 @@ fn human_output_has_no_colour_when_piped() {
             .and(predicate::str::contains("IPS1003")),
     );
 }
+
+/// The findings as JSON, to hold the line formats against.
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = cmd()
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn gcc_format_has_a_line_per_finding_and_related_place() {
+    let args = [
+        "corpus/pairs/fail-psk-differs/east",
+        "corpus/pairs/fail-psk-differs/west",
+    ];
+    let v = json_of(&args);
+    let out = cmd().args(["--format", "gcc"]).args(args).assert().code(1);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let mut lines = text.lines();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert!(!diags.is_empty());
+    for d in diags {
+        let sev = match d["severity"].as_str().unwrap() {
+            "info" => "note",
+            s => s,
+        };
+        let want = format!(
+            "{}:{}:{}: {}: {} [{}]",
+            d["file"].as_str().unwrap(),
+            d["line"],
+            d["column"],
+            sev,
+            d["message"].as_str().unwrap(),
+            d["code"].as_str().unwrap()
+        );
+        assert_eq!(lines.next(), Some(want.as_str()));
+        for r in d["related"].as_array().unwrap() {
+            let want = format!(
+                "{}:{}:{}: note: {} [{}]",
+                r["file"].as_str().unwrap(),
+                r["line"],
+                r["column"],
+                r["message"].as_str().unwrap(),
+                d["code"].as_str().unwrap()
+            );
+            assert_eq!(lines.next(), Some(want.as_str()));
+        }
+    }
+    assert_eq!(lines.next(), None);
+}
+
+#[test]
+fn github_format_is_one_workflow_command_per_finding() {
+    let v = json_of(&["corpus/example/broken"]);
+    let out = cmd()
+        .args(["--format", "github", "corpus/example/broken"])
+        .assert()
+        .code(1);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), diags.len());
+    for (l, d) in lines.iter().zip(diags) {
+        let cmd = match d["severity"].as_str().unwrap() {
+            "info" => "notice",
+            s => s,
+        };
+        let head = format!(
+            "::{cmd} file={},line={},col={},endLine={},endColumn={},title={} ",
+            d["file"].as_str().unwrap(),
+            d["line"],
+            d["column"],
+            d["end_line"],
+            d["end_column"],
+            d["code"].as_str().unwrap()
+        );
+        assert!(l.starts_with(&head), "{l}\nwanted {head}");
+        // Newlines in the message are escaped, so a command is one line.
+        let msg = l.split_once("::").unwrap().1.split_once("::").unwrap().1;
+        assert!(msg.starts_with(&d["message"].as_str().unwrap().replace('%', "%25")));
+    }
+}

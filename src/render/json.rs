@@ -58,7 +58,7 @@ pub struct Summary {
 
 pub fn build(report: &Report) -> JsonReport<'_> {
     use crate::diagnostic::Severity::*;
-    let path = |f| report.db.get(f).path.to_string_lossy().into_owned();
+    let path = |f| super::path(report, f);
     let diagnostics = report
         .diagnostics
         .iter()

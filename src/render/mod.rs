@@ -1,6 +1,8 @@
 //! Renderers: a [`Report`] to text. None of them ever shows a secret: source
 //! text is masked with [`masked_text`] before any snippet is made.
 
+pub mod gcc;
+pub mod github;
 pub mod human;
 pub mod json;
 
@@ -29,4 +31,9 @@ pub fn masked_text(report: &Report, file: FileId) -> String {
 pub fn range(report: &Report, file: FileId, span: Span) -> ((usize, usize), (usize, usize)) {
     let f = report.db.get(file);
     (f.line_col(span.start), f.line_col(span.end))
+}
+
+/// A file's path as the user reached it (from the command line argument).
+pub fn path(report: &Report, file: FileId) -> String {
+    report.db.get(file).path.to_string_lossy().into_owned()
 }
