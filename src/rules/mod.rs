@@ -34,6 +34,7 @@ macro_rules! rule {
     };
 }
 
+pub mod docs;
 pub mod files;
 pub mod firewall;
 pub mod gateway;
