@@ -13,6 +13,7 @@ pub mod model;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod syntax;
 
 pub use engine::{lint, Input, LintOptions, Report, Target};

@@ -97,6 +97,8 @@ pub struct Report {
     pub tunnels: Vec<rules::firewall::TunnelStatus>,
     /// Every pair of checked gateways that refer to each other.
     pub pairs: Vec<rules::pair::PairStatus>,
+    /// The psk.txt files read (their comment rule differs: column 1 only).
+    pub psk_files: Vec<crate::source::FileId>,
 }
 
 impl Report {
@@ -307,6 +309,7 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
     let (diags, pairs) = rules::pair::check(&site);
     report.diagnostics.extend(diags);
     report.pairs = pairs;
+    crate::suppress::apply(&mut report);
     diagnostic::sort(&mut report.diagnostics, &report.db);
     report
 }
@@ -547,6 +550,7 @@ pub(crate) fn check_racoon(
 pub(crate) fn check_psk(id: FileId, text: &str, report: &mut Report) -> syntax::psk::PskFile {
     let psk = syntax::psk::parse(text);
     report.secrets.push((id, syntax::psk::secret_spans(&psk)));
+    report.psk_files.push(id);
     let cx = rules::psk::PskCtx {
         file: id,
         psk: &psk,

@@ -40,4 +40,35 @@ pub const TOO_LARGE: RuleMeta = RuleMeta {
     log: None,
 };
 
-pub const RULES: &[&RuleMeta] = &[&NOT_RECOGNISED, &NOT_UTF8, &TOO_LARGE];
+pub const UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
+    code: "IPS9004",
+    name: "unused-suppression",
+    severity: Severity::Info,
+    summary: "An `# ipseclint: ignore[...]` comment that silences no finding.",
+    why: "A suppression outlives the problem it was written for. Left in place it would silence the\n\
+          same mistake when it comes back, so ipseclint says when one no longer matches anything.",
+    bad: "# ipseclint: ignore[IPS4008] old peer, removed in 2024\nremote 198.51.100.1 { ... }   # now used by a policy",
+    good: "remote 198.51.100.1 { ... }",
+    log: None,
+};
+
+pub const BAD_SUPPRESSION: RuleMeta = RuleMeta {
+    code: "IPS9005",
+    name: "invalid-suppression",
+    severity: Severity::Warning,
+    summary: "An `# ipseclint:` comment that is not a valid suppression, so it silences nothing.",
+    why:
+        "A misspelled suppression silently does nothing: the finding it was meant for still fails\n\
+          the build, or worse, the author believes a check is off when it is not.",
+    bad: "# ipseclint: ignore IPS2003\n# ipseclint: ignore[IPS203]",
+    good: "# ipseclint: ignore[IPS2003] the peer is decommissioned next week",
+    log: None,
+};
+
+pub const RULES: &[&RuleMeta] = &[
+    &NOT_RECOGNISED,
+    &NOT_UTF8,
+    &TOO_LARGE,
+    &UNUSED_SUPPRESSION,
+    &BAD_SUPPRESSION,
+];
