@@ -6,6 +6,7 @@
 //! ([`rules`]) → [`diagnostic`]s → renderers ([`render`]).
 //! The CLI and the language server both call [`lint`].
 
+pub mod baseline;
 pub mod diagnostic;
 pub mod discovery;
 pub mod engine;

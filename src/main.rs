@@ -41,6 +41,15 @@ struct Cli {
     /// Check a running system: read real file owners and modes (e.g. `ipseclint --live /`).
     #[arg(long)]
     live: bool,
+
+    /// Report only findings that this baseline file (from `--write-baseline`) does not hold.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE and exit 0: later runs with `--baseline FILE`
+    /// report only new ones.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -284,9 +293,47 @@ fn run(cli: &Cli) -> ExitCode {
         target: cli.target,
         live: cli.live,
     };
-    let report = lint(&inputs, &DiskFs, &opts);
+    // Read the baseline first: a bad one is a usage error, before any work.
+    let baseline = match &cli.baseline {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| ipseclint::baseline::parse(&t))
+        {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("ipseclint: baseline {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let mut report = lint(&inputs, &DiskFs, &opts);
     for e in &report.input_errors {
         eprintln!("ipseclint: {}: {}", e.path.display(), e.message);
+    }
+    if let Some(path) = &cli.write_baseline {
+        let b = ipseclint::baseline::record(&report);
+        let text = serde_json::to_string_pretty(&b).expect("a baseline serialises") + "\n";
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("ipseclint: cannot write baseline {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+        eprintln!(
+            "ipseclint: recorded {} findings in {}",
+            b.findings.len(),
+            path.display()
+        );
+        return if report.input_errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
+    if let Some(b) = &baseline {
+        let known = ipseclint::baseline::filter(&mut report, b);
+        if known > 0 {
+            eprintln!("ipseclint: {known} findings known to the baseline are not shown");
+        }
     }
     let out = match cli.format {
         Format::Json => render::json::render(&report),
