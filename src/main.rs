@@ -110,6 +110,8 @@ enum Format {
     Gcc,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -339,6 +341,7 @@ fn run(cli: &Cli) -> ExitCode {
         Format::Json => render::json::render(&report),
         Format::Gcc => render::gcc::render(&report),
         Format::Github => render::github::render(&report),
+        Format::Sarif => render::sarif::render(&report),
         Format::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             render::human::render(&report, color)

@@ -109,7 +109,7 @@ fn no_key_appears_in_any_output_format() {
     }
     for t in &targets {
         let p = t.to_string_lossy().into_owned();
-        for format in ["human", "json", "gcc", "github"] {
+        for format in ["human", "json", "gcc", "github", "sarif"] {
             let out = run(&["--format", format, &p]);
             for k in &keys {
                 assert!(

@@ -5,6 +5,7 @@ pub mod gcc;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::engine::Report;
 use crate::source::{FileId, Span};
