@@ -132,7 +132,7 @@ rule!(MALFORMED_HEX, "IPS2504", "malformed-hex-key", Error,
     why: "racoon decodes `0x...` keys as hex. Non-hex digits or an odd number of digits give a\n\
           different key than intended.",
     bad: "192.0.2.1\t0x12345G",
-    good: "192.0.2.1\t0x1234567890abcdef1234567890abcdef",
+    good: "192.0.2.1\t0x9f3ec1d27a4b8e6f05d2c7a1b3e9f48d",
     log: None);
 
 fn malformed_hex(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
