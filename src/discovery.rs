@@ -5,12 +5,14 @@
 //! Nothing here reads outside a gateway root: a path that leaves the root
 //! lexically (`..`) or through a symlink is reported, never followed.
 
+use crate::config::Config;
 use crate::source::{FileMode, FileSystem};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 /// How a gateway's files are laid out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// A copy of the gateway's filesystem: `etc/rc.conf`, `usr/local/etc/racoon/racoon.conf`...
     Snapshot,
@@ -58,28 +60,51 @@ pub fn gateway_layout(fs: &dyn FileSystem, dir: &Path) -> Option<Layout> {
     }
 }
 
-pub fn classify_dir(fs: &dyn FileSystem, dir: &Path) -> DirKind {
+pub fn classify_dir(fs: &dyn FileSystem, dir: &Path, config: &Config) -> DirKind {
+    if let Some(hint) = config.gateway_hint(dir) {
+        return DirKind::Gateway(hint.layout);
+    }
     if let Some(l) = gateway_layout(fs, dir) {
         return DirKind::Gateway(l);
     }
     let mut gateways = Vec::new();
-    if let Ok(entries) = fs.list_dir(dir) {
-        for e in entries {
-            let hidden = e
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if hidden || !fs.is_dir(&e) || fs.is_symlink(&e) {
-                continue;
-            }
-            if let Some(l) = gateway_layout(fs, &e) {
-                gateways.push((e, l));
-            }
-        }
-    }
+    find_gateways(fs, dir, 0, config, &mut gateways);
     if gateways.is_empty() {
         DirKind::Plain
     } else {
         DirKind::Site(gateways)
+    }
+}
+
+/// How deep `[[gateway]]` hints are looked for below a site directory.
+const MAX_HINT_DEPTH: usize = 6;
+
+/// The gateways below a site: its subdirectories with gateway files, and,
+/// deeper, the directories that `[[gateway]]` entries of ipseclint.toml name.
+fn find_gateways(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    depth: usize,
+    config: &Config,
+    out: &mut Vec<(PathBuf, Layout)>,
+) {
+    let Ok(entries) = fs.list_dir(dir) else {
+        return;
+    };
+    for e in entries {
+        let hidden = e
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden || !fs.is_dir(&e) || fs.is_symlink(&e) {
+            continue;
+        }
+        if let Some(hint) = config.gateway_hint(&e) {
+            out.push((e, hint.layout));
+        } else if let Some(l) = gateway_layout(fs, &e).filter(|_| depth == 0) {
+            out.push((e, l));
+        } else if !config.gateways.is_empty() && depth < MAX_HINT_DEPTH {
+            find_gateways(fs, &e, depth + 1, config, out);
+        }
     }
 }
 

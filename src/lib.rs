@@ -7,6 +7,7 @@
 //! The CLI and the language server both call [`lint`].
 
 pub mod baseline;
+pub mod config;
 pub mod diagnostic;
 pub mod discovery;
 pub mod engine;

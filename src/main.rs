@@ -1,13 +1,13 @@
 //! The `ipseclint` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ipseclint::diagnostic::Severity;
+use ipseclint::config::{Config, FailOn};
 use ipseclint::engine::{lint, Input, LintOptions, Target};
 use ipseclint::render;
 use ipseclint::rules;
 use ipseclint::source::DiskFs;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -29,12 +29,21 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 
-    /// Lowest severity that makes the exit status 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
+    /// Lowest severity that makes the exit status 1 [default: error, or ipseclint.toml's `fail-on`].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+
+    /// Settings file [default: ipseclint.toml in the current directory or a parent].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+
+    /// Read no ipseclint.toml.
+    #[arg(long)]
+    no_config: bool,
 
     /// FreeBSD release of the gateways (decides the kernel's IPsec algorithms).
-    /// Default: each gateway's bin/freebsd-version, else the newest release.
+    /// Default: ipseclint.toml's `target`, else each gateway's bin/freebsd-version,
+    /// else the newest release.
     #[arg(long, value_enum)]
     target: Option<Target>,
 
@@ -63,35 +72,7 @@ enum Command {
     Rules,
     /// Run packets through an IPFilter ruleset like `ipftest -b`: one verdict
     /// word per packet (pass, block, nomatch, block return-rst, ...).
-    Ipftest {
-        /// ipf rules file (`-` reads standard input).
-        #[arg(short = 'r', value_name = "RULES")]
-        rules: PathBuf,
-        /// Packets (default: standard input).
-        #[arg(short = 'i', value_name = "PACKETS")]
-        input: Option<PathBuf>,
-        /// Packet format.
-        #[arg(short = 'F', value_enum, default_value_t = PacketFormat::Text)]
-        format: PacketFormat,
-        /// ipnat rules: parsed and checked (translation is not simulated).
-        #[arg(short = 'N', value_name = "NATRULES")]
-        nat: Option<PathBuf>,
-        /// IPFilter version whose parser and evaluation to follow (3.4, 4.1, 5.1).
-        #[arg(long = "ipf-version", default_value = "4.1")]
-        ipf_version: String,
-        /// Set a tunable, e.g. `-T fr_statemax=3`.
-        #[arg(short = 'T', value_name = "NAME=VALUE")]
-        tunables: Vec<String>,
-        /// Interface for packets that name none (default anon0).
-        #[arg(short = 'I', value_name = "IFNAME")]
-        iface: Option<String>,
-        /// Brief output (the only mode; accepted for compatibility).
-        #[arg(short = 'b')]
-        brief: bool,
-        /// Do not resolve names (accepted for compatibility).
-        #[arg(short = 'R')]
-        no_resolve: bool,
-    },
+    Ipftest(IpftestArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -112,25 +93,6 @@ enum Format {
     Github,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum FailOn {
-    Error,
-    Warning,
-    Info,
-    Never,
-}
-
-impl FailOn {
-    fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::Never => None,
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -158,36 +120,40 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Some(Command::Ipftest {
-            rules,
-            input,
-            format,
-            nat,
-            ipf_version,
-            tunables,
-            iface,
-            ..
-        }) => ipftest(IpftestArgs {
-            rules,
-            input,
-            format,
-            nat,
-            ipf_version,
-            tunables,
-            iface,
-        }),
+        Some(Command::Ipftest(args)) => ipftest(args),
         None => run(&cli),
     }
 }
 
+#[derive(clap::Args, Debug)]
 struct IpftestArgs {
+    /// ipf rules file (`-` reads standard input).
+    #[arg(short = 'r', value_name = "RULES")]
     rules: PathBuf,
+    /// Packets (default: standard input).
+    #[arg(short = 'i', value_name = "PACKETS")]
     input: Option<PathBuf>,
+    /// Packet format.
+    #[arg(short = 'F', value_enum, default_value_t = PacketFormat::Text)]
     format: PacketFormat,
+    /// ipnat rules: parsed and checked (translation is not simulated).
+    #[arg(short = 'N', value_name = "NATRULES")]
     nat: Option<PathBuf>,
+    /// IPFilter version whose parser and evaluation to follow (3.4, 4.1, 5.1).
+    #[arg(long = "ipf-version", default_value = "4.1")]
     ipf_version: String,
+    /// Set a tunable, e.g. `-T fr_statemax=3`.
+    #[arg(short = 'T', value_name = "NAME=VALUE")]
     tunables: Vec<String>,
+    /// Interface for packets that name none (default anon0).
+    #[arg(short = 'I', value_name = "IFNAME")]
     iface: Option<String>,
+    /// Brief output (the only mode; accepted for compatibility).
+    #[arg(short = 'b')]
+    brief: bool,
+    /// Do not resolve names (accepted for compatibility).
+    #[arg(short = 'R')]
+    no_resolve: bool,
 }
 
 /// Read a file, `-` meaning standard input.
@@ -291,9 +257,23 @@ fn run(cli: &Cli) -> ExitCode {
         .iter()
         .map(|p| Input { path: p.clone() })
         .collect();
+    let config = match (&cli.config, cli.no_config) {
+        (Some(path), _) => Config::load(path),
+        (None, true) => Ok(Config::default()),
+        (None, false) => Config::discover(Path::new(".")),
+    };
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("ipseclint: {}", e.render());
+            return ExitCode::from(2);
+        }
+    };
+    let fail_on = cli.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let opts = LintOptions {
         target: cli.target,
         live: cli.live,
+        config,
     };
     // Read the baseline first: a bad one is a usage error, before any work.
     let baseline = match &cli.baseline {
@@ -353,8 +333,7 @@ fn run(cli: &Cli) -> ExitCode {
     if !report.input_errors.is_empty() {
         return ExitCode::from(2);
     }
-    let failed = cli
-        .fail_on
+    let failed = fail_on
         .threshold()
         .is_some_and(|t| report.diagnostics.iter().any(|d| d.severity >= t));
     if failed {

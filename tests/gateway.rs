@@ -212,6 +212,7 @@ fn freebsd_version_sets_the_target_unless_given() {
         &LintOptions {
             target: Some(ipseclint::engine::Target::FreeBsd14),
             live: false,
+            ..Default::default()
         },
     );
     let d = r
@@ -256,6 +257,7 @@ fn symlinks_out_of_the_root_are_not_followed_and_live_reads_modes() {
         &LintOptions {
             target: None,
             live: true,
+            ..Default::default()
         },
     );
     let c = codes(&r);

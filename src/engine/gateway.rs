@@ -150,13 +150,20 @@ pub fn load_gateway(
         }
     }
 
-    // The release: --target, else bin/freebsd-version.
-    let mut target = opts.target.unwrap_or_default();
-    let mut target_source = if opts.target.is_some() {
-        TargetSource::CommandLine
-    } else {
-        TargetSource::Default
-    };
+    // The release: --target, else ipseclint.toml (the gateway's entry, then
+    // the top level), else bin/freebsd-version.
+    let configured = opts
+        .target
+        .map(|t| (t, TargetSource::CommandLine))
+        .or_else(|| {
+            opts.config
+                .gateway_hint(root)
+                .and_then(|h| h.target)
+                .or(opts.config.target)
+                .map(|t| (t, TargetSource::Config))
+        });
+    let (mut target, mut target_source) =
+        configured.unwrap_or((Target::default(), TargetSource::Default));
     let version_path = if layout == Layout::Snapshot {
         "/bin/freebsd-version"
     } else {
@@ -178,7 +185,7 @@ pub fn load_gateway(
                         .collect::<String>()
                 });
             if let (None, Some(t)) = (
-                opts.target,
+                configured,
                 version.as_deref().and_then(Target::from_version),
             ) {
                 target = t;

@@ -27,11 +27,14 @@ pub use gateway::load_gateway;
 )]
 pub enum Target {
     #[value(name = "freebsd-12")]
+    #[serde(rename = "freebsd-12")]
     FreeBsd12,
     #[value(name = "freebsd-13")]
+    #[serde(rename = "freebsd-13")]
     FreeBsd13,
     #[default]
     #[value(name = "freebsd-14")]
+    #[serde(rename = "freebsd-14")]
     FreeBsd14,
 }
 
@@ -58,6 +61,8 @@ pub struct LintOptions {
     pub target: Option<Target>,
     /// `--live`: read real owners and modes from the checked files.
     pub live: bool,
+    /// `ipseclint.toml` (default: none).
+    pub config: crate::config::Config,
 }
 
 impl Target {
@@ -271,6 +276,13 @@ fn is_strongswan(text: &str) -> bool {
 /// (each subdirectory a gateway) or a plain directory (each recognised file
 /// on its own).
 pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report {
+    // `exclude` hides paths from everything below; named paths stay visible.
+    let excluding = crate::config::ExcludingFs {
+        inner: fs,
+        config: &opts.config,
+        named: inputs.iter().map(|i| i.path.clone()).collect(),
+    };
+    let fs: &dyn FileSystem = &excluding;
     let mut report = Report::default();
     let mut site = Vec::new();
     for input in inputs {
@@ -284,7 +296,7 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
                 &mut report,
             ));
         } else if fs.is_dir(&input.path) {
-            match discovery::classify_dir(fs, &input.path) {
+            match discovery::classify_dir(fs, &input.path, &opts.config) {
                 DirKind::Gateway(layout) => {
                     site.push(load_gateway(fs, &input.path, layout, opts, &mut report))
                 }
@@ -310,6 +322,8 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
     report.diagnostics.extend(diags);
     report.pairs = pairs;
     crate::suppress::apply(&mut report);
+    // After suppressions, so a directive for a rule that is off is not "unused".
+    opts.config.apply_rules(&mut report.diagnostics);
     diagnostic::sort(&mut report.diagnostics, &report.db);
     report
 }
@@ -423,7 +437,7 @@ fn lint_file(
         }
         return;
     };
-    let target = opts.target.unwrap_or_default();
+    let target = opts.target.or(opts.config.target).unwrap_or_default();
     match kind {
         FileKind::RacoonConf => {
             check_racoon(id, &text, target, report);

@@ -102,6 +102,8 @@ pub struct Gif {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetSource {
     CommandLine,
+    /// `ipseclint.toml`.
+    Config,
     FreebsdVersion(FileId),
     Default,
 }

@@ -24,6 +24,7 @@ pub fn check_paths(paths: &[PathBuf], target: Target) -> Report {
         &LintOptions {
             target: Some(target),
             live: false,
+            ..Default::default()
         },
     )
 }
@@ -39,6 +40,7 @@ pub fn check_auto(path: &Path) -> Report {
         &LintOptions {
             target: None,
             live: false,
+            ..Default::default()
         },
     )
 }
