@@ -4,7 +4,7 @@
 
 mod common;
 use assert_cmd::Command;
-use common::project;
+use common::{copy_dir, project};
 use serde_json::Value;
 use std::path::Path;
 
@@ -190,16 +190,10 @@ fn exclude_hides_a_gateway_of_a_site_but_not_a_named_path() {
     let dir = dir_with_config("exclude = [\"west\"]\n");
     let site = dir.path().join("site");
     for g in ["east", "west"] {
-        let from = project().join("corpus/pairs/fail-pfs").join(g);
-        for e in walkdir::WalkDir::new(&from) {
-            let e = e.unwrap();
-            let to = site.join(g).join(e.path().strip_prefix(&from).unwrap());
-            if e.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else {
-                std::fs::copy(e.path(), &to).unwrap();
-            }
-        }
+        copy_dir(
+            &project().join("corpus/pairs/fail-pfs").join(g),
+            &site.join(g),
+        );
     }
     let (v, code) = json(dir.path(), &["site"]);
     assert_eq!(code, 0, "{v}");

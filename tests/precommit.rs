@@ -11,7 +11,7 @@
 //! the same commit and pre-commit's cache is reused) and committed.
 
 mod common;
-use common::project;
+use common::{copy_dir, project};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -98,18 +98,6 @@ fn snapshot_of_checkout(at: &Path) -> (PathBuf, String) {
     git_ok(&repo, &["commit", "-q", "-m", "ipseclint under test"]);
     let rev = git_ok(&repo, &["rev-parse", "HEAD"]);
     (repo, rev)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
 }
 
 /// `git commit` in the gateway repository, with the hook's build settings:

@@ -3,23 +3,14 @@
 
 mod common;
 use assert_cmd::Command;
-use common::project;
+use common::{copy_dir, project};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A copy of a corpus directory to edit.
 fn copy(rel: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
-    let src = project().join(rel);
-    for e in walkdir::WalkDir::new(&src) {
-        let e = e.unwrap();
-        let to = tmp.path().join(e.path().strip_prefix(&src).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(e.path(), &to).unwrap();
-        }
-    }
+    copy_dir(&project().join(rel), tmp.path());
     let root = tmp.path().to_path_buf();
     (tmp, root)
 }
