@@ -20,6 +20,24 @@ use std::path::{Path, PathBuf};
 /// keep-state` has NO ACTION -> ipfw syntax error".)
 const BROKEN: &[(&str, usize)] = &[("santosha2003__freebsd-desktop__etc_11_ipf1b.conf", 104)];
 
+/// An rc.firewall script run with these rc.conf variables.
+fn run_rc_firewall(text: &str, vals: &[(&str, &str)]) -> ipfw_sh::ShellOutput {
+    let vals: HashMap<String, String> = vals
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let vars = rc_firewall::rc_vars_from(&vals);
+    rc_firewall::run_script(FileId(0), text, &vars, &RcFirewallOptions::default())
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn pkt(dir: Dir, iface: &str, proto: u8, src: &str, dst: &str) -> Packet {
+    Packet::new(dir, Some(iface), proto, ip(src), ip(dst))
+}
+
 const TYPES: &[&str] = &[
     "open",
     "client",
@@ -61,11 +79,7 @@ fn check_file(path: &Path) -> (Vec<(usize, String)>, usize) {
             let mut all = Vec::new();
             let mut rules = 0;
             for t in TYPES {
-                let mut vals = HashMap::new();
-                vals.insert("firewall_type".to_string(), t.to_string());
-                let vars = rc_firewall::rc_vars_from(&vals);
-                let out =
-                    rc_firewall::run_script(FileId(0), &text, &vars, &RcFirewallOptions::default());
+                let out = run_rc_firewall(&text, &[("firewall_type", t)]);
                 all.extend(errors(&text, &out.diagnostics));
                 rules = rules.max(out.rules().len());
             }
@@ -177,13 +191,12 @@ fn rule_sets_of_real_scripts() {
     );
     // ESP is let in by `allow log esp from any to any` (rule 1001).
     let env = IpfwEnv::default();
-    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-    let esp = Packet::new(
+    let esp = pkt(
         Dir::In,
-        Some("lagg0"),
+        "lagg0",
         proto::ESP,
-        ip("198.51.100.1"),
-        ip("69.197.191.250"),
+        "198.51.100.1",
+        "69.197.191.250",
     );
     let d = ipfw::evaluate(&loaded.rules, &env, &esp);
     assert_eq!(d.verdict, Verdict::Pass);
@@ -210,15 +223,14 @@ fn rc_firewall_simple_denies_rfc1918_on_the_outside() {
     let shared = shared_or_skip!();
     let path = shared.join("conformance/rc/freebsd-current/libexec/rc/rc.firewall");
     let text = std::fs::read_to_string(path).unwrap();
-    let mut vals = HashMap::new();
-    vals.insert("firewall_type".to_string(), "simple".to_string());
-    vals.insert("firewall_simple_oif".to_string(), "em0".to_string());
-    vals.insert(
-        "firewall_simple_inet".to_string(),
-        "203.0.113.0/24".to_string(),
+    let out = run_rc_firewall(
+        &text,
+        &[
+            ("firewall_type", "simple"),
+            ("firewall_simple_oif", "em0"),
+            ("firewall_simple_inet", "203.0.113.0/24"),
+        ],
     );
-    let vars = rc_firewall::rc_vars_from(&vals);
-    let out = rc_firewall::run_script(FileId(0), &text, &vars, &RcFirewallOptions::default());
     assert!(errors(&text, &out.diagnostics).is_empty());
     assert!(out.conditional_rules().is_empty());
     let cmds = out.certain();
@@ -229,15 +241,8 @@ fn rc_firewall_simple_denies_rfc1918_on_the_outside() {
     };
     env.tables = loaded.tables.clone();
     assert_eq!(env.tables["13"].len(), 8);
-    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
     // A decapsulated packet from the remote LAN, filtered on the outside interface.
-    let mut inner = Packet::new(
-        Dir::In,
-        Some("em0"),
-        proto::TCP,
-        ip("192.168.7.5"),
-        ip("203.0.113.3"),
-    );
+    let mut inner = pkt(Dir::In, "em0", proto::TCP, "192.168.7.5", "203.0.113.3");
     inner.ipsec_done = true;
     let d = ipfw::evaluate(&loaded.rules, &env, &inner);
     assert_eq!(d.verdict, Verdict::Block);
@@ -248,24 +253,12 @@ fn rc_firewall_simple_denies_rfc1918_on_the_outside() {
         "${fwcmd} add deny all from \"table($BAD_ADDR_TBL)\" to any via ${oif}"
     );
     // The inside net arriving on the outside interface.
-    let spoof = Packet::new(
-        Dir::In,
-        Some("em0"),
-        proto::UDP,
-        ip("203.0.113.9"),
-        ip("192.0.2.1"),
-    );
+    let spoof = pkt(Dir::In, "em0", proto::UDP, "203.0.113.9", "192.0.2.1");
     let d = ipfw::evaluate(&loaded.rules, &env, &spoof);
     let line = &text[loaded.rules[d.rule.unwrap().index].span.start..];
     assert!(line.starts_with("${fwcmd} add deny all from ${inet} to any in via ${oif}"));
     // Neither ESP nor IKE is let in.
-    let esp = Packet::new(
-        Dir::In,
-        Some("em0"),
-        proto::ESP,
-        ip("198.51.100.1"),
-        ip("192.0.2.1"),
-    );
+    let esp = pkt(Dir::In, "em0", proto::ESP, "198.51.100.1", "192.0.2.1");
     assert_eq!(
         ipfw::evaluate(&loaded.rules, &env, &esp).verdict,
         Verdict::Block
@@ -278,19 +271,9 @@ fn rc_firewall_2007_simple_lists_the_nets() {
     let shared = shared_or_skip!();
     let text = std::fs::read_to_string(shared.join("conformance/rc/freebsd-2007/etc/rc.firewall"))
         .unwrap();
-    let mut vals = HashMap::new();
-    vals.insert("firewall_type".to_string(), "SIMPLE".to_string());
-    let vars = rc_firewall::rc_vars_from(&vals);
-    let out = rc_firewall::run_script(FileId(0), &text, &vars, &RcFirewallOptions::default());
+    let out = run_rc_firewall(&text, &[("firewall_type", "SIMPLE")]);
     let loaded = ipfw::load(&out.certain().commands);
-    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-    let p = Packet::new(
-        Dir::In,
-        Some("ed0"),
-        proto::ESP,
-        ip("172.16.1.1"),
-        ip("203.0.113.1"),
-    );
+    let p = pkt(Dir::In, "ed0", proto::ESP, "172.16.1.1", "203.0.113.1");
     let d = ipfw::evaluate(&loaded.rules, &IpfwEnv::default(), &p);
     let r = &loaded.rules[d.rule.unwrap().index];
     assert_eq!(
@@ -395,7 +378,6 @@ fn workstation_state_admits_replies_not_unsolicited_packets() {
         local: vec!["192.0.2.1".parse().unwrap()],
         ..Default::default()
     };
-    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
     let mut ev = Evaluator::new(&loaded.rules, &env);
     let peer_ike = Packet::udp(
         Dir::In,
@@ -411,13 +393,7 @@ fn workstation_state_admits_replies_not_unsolicited_packets() {
     let d = ev.eval(&peer_ike);
     assert_eq!((d.verdict, d.by_state), (Verdict::Pass, true));
     // ESP has no rule in either direction.
-    let esp = Packet::new(
-        Dir::In,
-        Some("em0"),
-        proto::ESP,
-        ip("198.51.100.1"),
-        ip("192.0.2.1"),
-    );
+    let esp = pkt(Dir::In, "em0", proto::ESP, "198.51.100.1", "192.0.2.1");
     assert_eq!(ev.eval(&esp).verdict, Verdict::Block);
 }
 

@@ -416,6 +416,25 @@ enum CompiledAddr {
     Unresolved,
 }
 
+impl CompiledAddr {
+    /// The address for an entry, whose IP version it may decide; `None`
+    /// (and the entry unresolved) when it could not be resolved.
+    fn take(&self, e: &mut FrEntry) -> Option<Masked<[u32; 4]>> {
+        match self {
+            CompiledAddr::Exact(m, v) => {
+                if *v != 0 {
+                    e.v = *v;
+                }
+                Some(*m)
+            }
+            CompiledAddr::Unresolved => {
+                e.unresolved = true;
+                None
+            }
+        }
+    }
+}
+
 fn compile_addr(a: &Addr, version: IpfVersion) -> Vec<(CompiledAddr, bool)> {
     match a {
         Addr::Any => vec![(CompiledAddr::Exact(Masked::default(), 0), false)],
@@ -872,35 +891,16 @@ fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
                                         if let Some(f) = &r.family {
                                             e.v = if f.value == syn::Family::Inet6 { 6 } else { 4 };
                                         }
-                                        match s {
-                                            CompiledAddr::Exact(m, v) => {
-                                                e.src = *m;
-                                                if *v != 0 {
-                                                    e.v = *v;
-                                                }
-                                            }
-                                            CompiledAddr::Unresolved => e.unresolved = true,
-                                        }
-                                        match d {
-                                            CompiledAddr::Exact(m, v) => {
-                                                e.dst = *m;
-                                                if *v != 0 {
-                                                    e.v = *v;
-                                                }
-                                            }
-                                            CompiledAddr::Unresolved => e.unresolved = true,
-                                        }
+                                        e.src = s.take(&mut e).unwrap_or(e.src);
+                                        e.dst = d.take(&mut e).unwrap_or(e.dst);
+                                        // A port that did not resolve leaves the rule unresolved.
                                         if let Some(sp) = sp {
-                                            match sp {
-                                                Some(c) => e.scmp = Some(*c),
-                                                None => e.unresolved = true,
-                                            }
+                                            e.scmp = *sp;
+                                            e.unresolved |= sp.is_none();
                                         }
                                         if let Some(dp) = dp {
-                                            match dp {
-                                                Some(c) => e.dcmp = Some(*c),
-                                                None => e.unresolved = true,
-                                            }
+                                            e.dcmp = *dp;
+                                            e.unresolved |= dp.is_none();
                                         }
                                         if let Some(f) = &r.flags {
                                             let set = f.value.set.unwrap_or(0);
@@ -1458,6 +1458,7 @@ impl Outcome {
 }
 
 /// Per-packet scratch (`fr_info_t` fields fr_scanlist updates).
+#[derive(Default)]
 struct Scan {
     fr: Option<usize>,
     rule: u32,
@@ -1491,27 +1492,11 @@ impl Session<'_> {
         if !v34 && !fin.out && fin.v == 4 && fin.ttl < self.rs.tunables.min_ttl {
             fin.flx |= fi::LOWTTL;
         }
-        let mut sc = Scan {
-            fr: None,
-            rule: 0,
-            depth: 0,
-            dontcache: false,
-            matched: Vec::new(),
-        };
+        let mut sc = Scan::default();
         let out = usize::from(fin.out);
         // Accounting (inbound before filtering).
         if !fin.out {
-            let l = self.rs.acct[0];
-            if !self.rs.lists[l].is_empty() {
-                let mut s2 = Scan {
-                    fr: None,
-                    rule: 0,
-                    depth: 0,
-                    dontcache: false,
-                    matched: Vec::new(),
-                };
-                self.scan(l, &mut fin, &mut s2, fr::NOMATCH);
-            }
+            self.account(0, &mut fin);
         }
         let mut pass = fr_pass;
         let mut fr: Option<usize> = None;
@@ -1582,17 +1567,7 @@ impl Session<'_> {
             }
         }
         if fin.out && pass & fr::CMDMASK == fr::PASS {
-            let l = self.rs.acct[1];
-            if !self.rs.lists[l].is_empty() {
-                let mut s2 = Scan {
-                    fr: None,
-                    rule: 0,
-                    depth: 0,
-                    dontcache: false,
-                    matched: Vec::new(),
-                };
-                self.scan(l, &mut fin, &mut s2, fr::NOMATCH);
-            }
+            self.account(1, &mut fin);
         }
         let rule = if pass & fr::NOMATCH != 0 { None } else { fr };
         Outcome {
@@ -1600,6 +1575,14 @@ impl Session<'_> {
             rule,
             matched: sc.matched,
             by_state,
+        }
+    }
+
+    /// Run the accounting list of a direction (0 in, 1 out); its verdict is not used.
+    fn account(&mut self, dir: usize, fin: &mut PacketInfo) {
+        let l = self.rs.acct[dir];
+        if !self.rs.lists[l].is_empty() {
+            self.scan(l, fin, &mut Scan::default(), fr::NOMATCH);
         }
     }
 

@@ -1036,6 +1036,10 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn pkt(dir: Dir, iface: &str, proto: u8, src: &str, dst: &str) -> Packet {
+        Packet::new(dir, Some(iface), proto, ip(src), ip(dst))
+    }
+
     fn udp(dir: Dir, iface: &str, src: &str, sport: u16, dst: &str, dport: u16) -> Packet {
         Packet::udp(dir, Some(iface), ip(src), sport, ip(dst), dport)
     }
@@ -1083,7 +1087,7 @@ mod tests {
         let nums: Vec<u32> = rs.iter().map(|r| r.number.unwrap()).collect();
         assert_eq!(nums, vec![100, 100, 100, 200]);
         let env = IpfwEnv::default();
-        let p = Packet::new(Dir::In, Some("em0"), 50, ip("10.0.0.1"), ip("10.0.0.2"));
+        let p = pkt(Dir::In, "em0", 50, "10.0.0.1", "10.0.0.2");
         let d = evaluate(&rs, &env, &p);
         assert_eq!(d.rule.unwrap().index, 1);
     }
@@ -1092,23 +1096,11 @@ mod tests {
     fn count_and_skipto_continue() {
         let rs = rules("add 100 count ip from any to any\nadd 200 skipto 1000 ip from 10.0.0.0/8 to any\nadd 300 deny ip from any to any\nadd 1000 allow ip from any to any\n");
         let env = IpfwEnv::default();
-        let p = Packet::new(
-            Dir::In,
-            Some("em0"),
-            proto::ESP,
-            ip("10.1.2.3"),
-            ip("192.0.2.1"),
-        );
+        let p = pkt(Dir::In, "em0", proto::ESP, "10.1.2.3", "192.0.2.1");
         let d = evaluate(&rs, &env, &p);
         assert_eq!(which(&rs, &d), Some(1000));
         assert_eq!(d.consulted.len(), 2);
-        let p = Packet::new(
-            Dir::In,
-            Some("em0"),
-            proto::ESP,
-            ip("172.16.0.1"),
-            ip("192.0.2.1"),
-        );
+        let p = pkt(Dir::In, "em0", proto::ESP, "172.16.0.1", "192.0.2.1");
         assert_eq!(which(&rs, &evaluate(&rs, &env, &p)), Some(300));
     }
 
@@ -1127,17 +1119,17 @@ mod tests {
     fn via_on_output_checks_the_transmit_interface() {
         let rs = rules("add 100 deny ip from 10.0.0.0/8 to any via em0\nadd 200 deny ip from any to any xmit em0 in\nadd 300 allow ip from any to any\n");
         let env = IpfwEnv::default();
-        let out_em0 = Packet::new(Dir::Out, Some("em0"), 50, ip("10.0.0.1"), ip("192.0.2.1"));
+        let out_em0 = pkt(Dir::Out, "em0", 50, "10.0.0.1", "192.0.2.1");
         assert_eq!(evaluate(&rs, &env, &out_em0).verdict, Verdict::Block);
-        let out_em1 = Packet::new(Dir::Out, Some("em1"), 50, ip("10.0.0.1"), ip("192.0.2.1"));
+        let out_em1 = pkt(Dir::Out, "em1", 50, "10.0.0.1", "192.0.2.1");
         assert_eq!(evaluate(&rs, &env, &out_em1).verdict, Verdict::Pass);
-        let in_em0 = Packet::new(Dir::In, Some("em0"), 50, ip("10.0.0.1"), ip("192.0.2.1"));
+        let in_em0 = pkt(Dir::In, "em0", 50, "10.0.0.1", "192.0.2.1");
         assert_eq!(which(&rs, &evaluate(&rs, &env, &in_em0)), Some(100));
         // xmit never matches an incoming packet.
-        let in_em0 = Packet::new(Dir::In, Some("em0"), 50, ip("172.16.0.1"), ip("192.0.2.1"));
+        let in_em0 = pkt(Dir::In, "em0", 50, "172.16.0.1", "192.0.2.1");
         assert_eq!(which(&rs, &evaluate(&rs, &env, &in_em0)), Some(300));
         let rs = rules("add 100 allow ip from any to any via gif*\n");
-        let p = Packet::new(Dir::In, Some("gif0"), 4, ip("10.0.0.1"), ip("10.0.0.2"));
+        let p = pkt(Dir::In, "gif0", 4, "10.0.0.1", "10.0.0.2");
         assert_eq!(evaluate(&rs, &env, &p).verdict, Verdict::Pass);
     }
 
@@ -1167,13 +1159,7 @@ mod tests {
     #[test]
     fn ipsec_option_needs_kernel_ipsec_and_decapsulation() {
         let rs = rules("add 100 allow ip from 10.2.0.0/16 to 10.1.0.0/16 ipsec\n");
-        let mut p = Packet::new(
-            Dir::In,
-            Some("em0"),
-            proto::TCP,
-            ip("10.2.0.5"),
-            ip("10.1.0.5"),
-        );
+        let mut p = pkt(Dir::In, "em0", proto::TCP, "10.2.0.5", "10.1.0.5");
         let no_ipsec = IpfwEnv::default();
         let ipsec = IpfwEnv {
             kernel_ipsec: true,
@@ -1190,13 +1176,7 @@ mod tests {
     fn esp_with_ports_never_matches() {
         let rs = rules("add 100 allow esp from 198.51.100.1 500 to 192.0.2.1 500\nadd 200 allow esp from any to any not 500\n");
         let env = IpfwEnv::default();
-        let esp = Packet::new(
-            Dir::In,
-            Some("em0"),
-            proto::ESP,
-            ip("198.51.100.1"),
-            ip("192.0.2.1"),
-        );
+        let esp = pkt(Dir::In, "em0", proto::ESP, "198.51.100.1", "192.0.2.1");
         let d = evaluate(&rs, &env, &esp);
         // The port test fails for ESP; `not 500` therefore succeeds.
         assert_eq!(which(&rs, &d), Some(200));
@@ -1220,7 +1200,7 @@ mod tests {
             local: vec![ip("192.0.2.1")],
             ..Default::default()
         };
-        let pkt = Packet::new(Dir::In, Some("em0"), 50, ip("10.9.9.9"), ip("192.0.2.1"));
+        let pkt = pkt(Dir::In, "em0", 50, "10.9.9.9", "192.0.2.1");
         // Table contents unknown: assumed not to match, and said so.
         let t = Evaluator::new(&rs.rules, &env).trace(&pkt);
         assert_eq!(which(&rs.rules, &t.decision), Some(300));
