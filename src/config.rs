@@ -83,6 +83,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// The directory paths and globs are relative to.
     pub base: PathBuf,
+    /// The same with symlinks resolved (FreeBSD's `/home` is `/usr/home`).
+    real_base: Option<PathBuf>,
     pub target: Option<Target>,
     pub fail_on: Option<FailOn>,
     /// Code or prefix, longest first (the most specific entry wins).
@@ -218,7 +220,10 @@ impl Config {
             .unwrap_or_default();
 
         let mut rules = Vec::new();
-        for (key, level) in raw.rules {
+        // In file order, so a code set twice is reported where it is repeated.
+        let mut entries: Vec<_> = raw.rules.into_iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        for (key, level) in entries {
             let code = key.get_ref().to_ascii_uppercase();
             let known = crate::rules::all()
                 .iter()
@@ -235,6 +240,14 @@ impl Config {
                         "`{}` is not a rule code or a prefix of one{hint}; `ipseclint rules` lists them",
                         key.get_ref()
                     ),
+                ));
+            }
+            if rules.iter().any(|(c, _)| *c == code) {
+                return Err(ConfigError::at(
+                    path,
+                    text,
+                    key.span(),
+                    format!("`{}` is set twice in [rules]", key.get_ref()),
                 ));
             }
             rules.push((code, level));
@@ -267,6 +280,7 @@ impl Config {
 
         Ok(Config {
             path: Some(path.to_path_buf()),
+            real_base: std::fs::canonicalize(&base).ok().filter(|r| *r != base),
             base,
             target: raw.target,
             fail_on: raw.fail_on,
@@ -308,12 +322,21 @@ impl Config {
         });
     }
 
-    /// The path relative to the config's directory, when it is under it.
+    /// The path relative to the config's directory, when it is under it:
+    /// as written, else with symlinks resolved on either side.
     fn relative(&self, path: &Path) -> Option<PathBuf> {
-        absolute(path)
-            .strip_prefix(&self.base)
-            .ok()
-            .map(Path::to_path_buf)
+        let abs = absolute(path);
+        let bases = || std::iter::once(&self.base).chain(self.real_base.as_ref());
+        if let Some(rel) = bases().find_map(|b| abs.strip_prefix(b).ok()) {
+            return Some(rel.to_path_buf());
+        }
+        let real = std::fs::canonicalize(&abs).ok()?;
+        bases().find_map(|b| real.strip_prefix(b).ok().map(Path::to_path_buf))
+    }
+
+    /// Does `exclude` name anything?
+    pub fn excludes_anything(&self) -> bool {
+        self.exclude.is_some()
     }
 
     /// Is the path, or a directory above it (below the config's directory), excluded?
@@ -342,7 +365,19 @@ impl Config {
 /// A glob as gitignore reads it: `*` stays within one directory, and a
 /// pattern without `/` matches a name at any depth.
 fn glob(path: &Path, text: &str, pattern: &Spanned<String>) -> Result<Glob, ConfigError> {
-    let p = pattern.get_ref().trim_start_matches("./");
+    // As in .gitignore, a `/` only at the end does not anchor the pattern.
+    let p = pattern
+        .get_ref()
+        .trim_start_matches("./")
+        .trim_end_matches('/');
+    if p.trim_matches('/').is_empty() {
+        return Err(ConfigError::at(
+            path,
+            text,
+            pattern.span(),
+            "an empty pattern would match nothing or everything; name a path or a glob",
+        ));
+    }
     let full = if p.contains('/') {
         p.trim_start_matches('/').trim_end_matches('/').to_string()
     } else {
@@ -404,6 +439,9 @@ pub(crate) struct ExcludingFs<'a> {
 
 impl ExcludingFs<'_> {
     fn hidden(&self, path: &Path) -> bool {
+        if !self.config.excludes_anything() {
+            return false;
+        }
         // Below a named path, only what lies under it can be excluded.
         let root = self
             .named
@@ -494,6 +532,11 @@ mod tests {
         assert_eq!(e.line_col().map(|p| p.0), Some(3));
         let e = parse("exclude = [\"ok/**\", \"bad[\"]\n").unwrap_err();
         assert_eq!(e.line_col(), Some((1, 21)));
+        let e = parse("exclude = [\"./\"]\n").unwrap_err();
+        assert!(e.message.contains("empty pattern"), "{}", e.message);
+        let e = parse("[rules]\nIPS2003 = \"off\"\nips2003 = \"error\"\n").unwrap_err();
+        assert_eq!(e.line_col(), Some((3, 1)));
+        assert!(e.message.contains("set twice"), "{}", e.message);
     }
 
     #[test]
@@ -516,6 +559,24 @@ mod tests {
         assert!(!c.is_excluded_below(Path::new("/site/old/rc.conf"), Path::new("/site/old")));
         let c = parse("exclude = [\"*.orig\"]\n").unwrap();
         assert!(c.is_excluded_below(Path::new("/site/old/rc.conf.orig"), Path::new("/site/old")));
+        // A trailing `/` alone does not anchor: `archive/` is excluded at any depth.
+        let c = parse("exclude = [\"archive/\"]\n").unwrap();
+        assert!(c.is_excluded(Path::new("/site/eu/archive/racoon.conf")));
+    }
+
+    #[test]
+    fn paths_through_a_symlink_are_under_the_real_base() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real");
+        std::fs::create_dir_all(real.join("site/old")).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        std::fs::write(real.join("site/ipseclint.toml"), "exclude = [\"old\"]\n").unwrap();
+        // Read through the real path, checked through the link, and the other way.
+        let c = Config::load(&real.join("site/ipseclint.toml")).unwrap();
+        assert!(c.is_excluded(&link.join("site/old")));
+        let c = Config::load(&link.join("site/ipseclint.toml")).unwrap();
+        assert!(c.is_excluded(&real.join("site/old")));
     }
 
     #[test]

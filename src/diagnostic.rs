@@ -98,3 +98,22 @@ pub fn sort(diags: &mut [Diagnostic], db: &SourceDb) {
             .then(a.rule.code.cmp(b.rule.code))
     });
 }
+
+/// A message with every `quoted` fragment replaced by `…`: for findings in
+/// places that may hold secrets.
+pub fn without_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        // Odd pieces are inside backticks.
+        if i % 2 == 0 {
+            out.push_str("`…`");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}

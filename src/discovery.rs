@@ -235,14 +235,22 @@ impl Modes {
     /// Read mode information for a gateway root: `.mtree`, then
     /// `etc/.etckeeper`, then (with `live`) the files themselves.
     pub fn load(fs: &dyn FileSystem, root: &Path, live: bool) -> Modes {
-        if let Ok(t) = fs.read(&root.join(".mtree")) {
+        // Both files are read only when they lie inside the root (not through
+        // a symlink out of it).
+        let inside = |p: &Path| fs.exists(p) && contained(fs, root, p).is_ok();
+        let mtree = root.join(".mtree");
+        let etckeeper = root.join("etc/.etckeeper");
+        if let Some(t) = inside(&mtree).then(|| fs.read(&mtree).ok()).flatten() {
             return Modes {
                 source: Some(ModeSource::Mtree),
                 entries: parse_mtree(&t.text),
                 live_root: None,
             };
         }
-        if let Ok(t) = fs.read(&root.join("etc/.etckeeper")) {
+        if let Some(t) = inside(&etckeeper)
+            .then(|| fs.read(&etckeeper).ok())
+            .flatten()
+        {
             return Modes {
                 source: Some(ModeSource::Etckeeper),
                 entries: parse_etckeeper(&t.text),

@@ -156,6 +156,19 @@ struct IpftestArgs {
     no_resolve: bool,
 }
 
+/// Write the output. A reader that went away (`| head`) is not an error;
+/// a full disk is.
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Read a file, `-` meaning standard input.
 fn read_arg(path: &std::path::Path) -> std::io::Result<String> {
     if path.as_os_str() == "-" {
@@ -241,9 +254,10 @@ fn ipftest(a: IpftestArgs) -> ExitCode {
     for e in &result.errors {
         eprintln!("{e}");
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(result.output.as_bytes());
-    let _ = stdout.flush();
+    if let Err(e) = write_stdout(&result.output) {
+        eprintln!("ipseclint: cannot write the output: {e}");
+        return ExitCode::from(2);
+    }
     ExitCode::from(result.status.clamp(0, 255) as u8)
 }
 
@@ -327,9 +341,10 @@ fn run(cli: &Cli) -> ExitCode {
             render::human::render(&report, color)
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    if let Err(e) = write_stdout(&out) {
+        eprintln!("ipseclint: cannot write the output: {e}");
+        return ExitCode::from(2);
+    }
     if !report.input_errors.is_empty() {
         return ExitCode::from(2);
     }

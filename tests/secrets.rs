@@ -133,3 +133,54 @@ fn debug_output_of_a_parsed_psk_hides_keys() {
         assert!(!dbg.contains(e.key.expose()));
     }
 }
+
+/// Keys where no parser expects them: in files of unknown kind, psk.txt lines
+/// racoon ignores, setkey commands that do not parse, racoon.conf's RADIUS and
+/// LDAP passwords. Every one is a marker `SekretN...` that must not come out.
+#[test]
+fn keys_in_odd_places_never_come_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: &[(&str, &str)] = &[
+        // Unknown kinds, named on the command line.
+        ("keys.txt", "192.0.2.1 Sekret1keysfile\n"),
+        ("ipsec.secrets", ": PSK \"Sekret2strongswan\"\n"),
+        // psk.txt: a key on its own line, a commented-out entry, an odd blank.
+        (
+            "psk.txt",
+            "192.0.2.1\tshort\nSekret3ownline\n#192.0.2.9 Sekret4commented\n192.0.2.7\u{b}Sekret5vtab\n",
+        ),
+        // A psk file under a racoon.conf-like name.
+        ("racoon-psk.conf", "192.0.2.1 Sekret6namedconf\n"),
+        // setkey commands that do not parse.
+        (
+            "ipsec.conf",
+            "add 10.0.0.1 10.0.0.2 esp 0x100 -E aes-cbc Sekret7unquoted;\n\
+             add 10.0.0.1 10.0.0.2 esp 0x101 -E aes-cbc 0x0011g22Sekret8;\n\
+             add 10.0.0.1 10.0.0.2 esp 0x102 -E aes-cbc \"Sekret9;tail\" -A;\n\
+             add 10.0.0.1 10.0.0.2 esp 0x103 -A hmac-sha1 \"Sekret10quoted\" -E;\n",
+        ),
+        // racoon.conf: RADIUS shared secrets and the LDAP bind password.
+        (
+            "racoon.conf",
+            "radiuscfg {\n\tauth \"radius.example\" \"Sekret11radius\";\n\tacct \"radius.example\" Sekret12unquoted;\n}\n\
+             ldapcfg {\n\tbind_pw \"Sekret13ldap\";\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).unwrap();
+    }
+    let mut targets: Vec<String> = files
+        .iter()
+        .map(|(n, _)| tmp.path().join(n).to_string_lossy().into_owned())
+        .collect();
+    targets.push(tmp.path().to_string_lossy().into_owned());
+    for t in &targets {
+        for format in ["human", "json", "gcc", "github", "sarif"] {
+            let out = run(&["--format", format, t]);
+            assert!(
+                !out.contains("Sekret"),
+                "a key appears in --format {format} output for {t}:\n{out}"
+            );
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! checks across its files.
 
 use super::{
-    check_psk, check_racoon, check_rc, check_setkey, rc_kind, read_into_db, LintOptions, Report,
+    check_psk, check_racoon, check_rc, check_setkey, rc_kind, read_or_report, LintOptions, Report,
     Target,
 };
 use crate::discovery::{self, Layout, Modes, Resolved};
@@ -67,16 +67,7 @@ impl Loader<'_> {
     ) -> Option<FileId> {
         let resolved = self.resolve(cwd, configured);
         let file = match resolved.path() {
-            Some(p) => match read_into_db(self.fs, p, report) {
-                Ok(id) => Some(id),
-                Err(e) => {
-                    report.input_errors.push(super::InputError {
-                        path: p.to_path_buf(),
-                        message: e.to_string(),
-                    });
-                    None
-                }
-            },
+            Some(p) => read_or_report(self.fs, p, report),
             None => None,
         };
         self.files.push(FileRef {
@@ -108,6 +99,14 @@ pub fn load_gateway(
 
     // rc.conf: defaults, then rc_conf_files in order, then rc.conf.d.
     let mut rc = RcConfig::with_defaults();
+    if layout == Layout::Snapshot && fs.exists(&root.join("etc/defaults/rc.conf")) {
+        if let Some(id) = ld.take(Role::RcConf, "/etc/defaults/rc.conf", None, "/", report) {
+            let text = report.db.get(id).text.clone();
+            let parsed = check_rc(id, &text, RcKind::Defaults, report);
+            rc.apply(id, &parsed);
+        }
+    }
+    // The snapshot's own defaults decide which files follow, as /etc/rc does.
     let rc_files: Vec<String> = match layout {
         Layout::Snapshot => rc
             .value("rc_conf_files")
@@ -116,13 +115,6 @@ pub fn load_gateway(
             .collect(),
         Layout::Flat => vec!["/rc.conf".into(), "/rc.conf.local".into()],
     };
-    if layout == Layout::Snapshot && fs.exists(&root.join("etc/defaults/rc.conf")) {
-        if let Some(id) = ld.take(Role::RcConf, "/etc/defaults/rc.conf", None, "/", report) {
-            let text = report.db.get(id).text.clone();
-            let parsed = check_rc(id, &text, RcKind::Defaults, report);
-            rc.apply(id, &parsed);
-        }
-    }
     for f in &rc_files {
         if !matches!(ld.resolve("/", f), Resolved::Found(_)) {
             continue;
@@ -141,7 +133,7 @@ pub fn load_gateway(
                 if fs.is_dir(&e) || discovery::contained(fs, root, &e).is_err() {
                     continue;
                 }
-                if let Ok(id) = read_into_db(fs, &e, report) {
+                if let Some(id) = read_or_report(fs, &e, report) {
                     let text = report.db.get(id).text.clone();
                     let parsed = check_rc(id, &text, RcKind::RcConf, report);
                     rc.apply(id, &parsed);
@@ -391,7 +383,7 @@ pub fn load_gateway(
         loader,
         lookup: Default::default(),
     };
-    let anchor = anchor_file(&gateway, report);
+    let anchor = anchor_file(&gateway, root, report);
     let cx = rg::GatewayCtx {
         gateway: &gateway,
         anchor,
@@ -434,12 +426,13 @@ fn firewall_env(g: &Gateway) -> crate::model::firewall::FirewallEnv {
     }
 }
 
-/// A file to attach gateway-wide findings to (the first file read).
-fn anchor_file(g: &Gateway, report: &Report) -> Option<FileId> {
+/// A file to attach gateway-wide findings to: the first file read, else the
+/// gateway's directory itself (never a file of another gateway).
+fn anchor_file(g: &Gateway, root: &Path, report: &mut Report) -> Option<FileId> {
     g.files
         .iter()
         .find_map(|f| f.file)
-        .or_else(|| report.db.files().last().map(|f| f.id))
+        .or_else(|| Some(report.db.add(root.to_path_buf(), String::new())))
 }
 
 /// `include` statements in order, with their glob patterns made absolute
@@ -486,13 +479,18 @@ fn expand_include(ld: &Loader, pattern: &str) -> Vec<(String, Option<PathBuf>)> 
     let Ok(local_dir) = discovery::chroot_path(ld.root, "/", dir) else {
         return vec![(pattern.to_string(), None)];
     };
+    if discovery::contained(ld.fs, ld.root, &local_dir).is_err() {
+        // The directory is a symlink out of the root: never listed. Noting it
+        // reports where it leads.
+        return vec![(dir.to_string(), None)];
+    }
     let mut out = Vec::new();
     for e in ld.fs.list_dir(&local_dir).unwrap_or_default() {
         let name = e
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !name.starts_with('.') && glob_match(file, &name) && !ld.fs.is_dir(&e) {
+        if !name.starts_with('.') && crate::fnmatch::fnmatch(file, &name) && !ld.fs.is_dir(&e) {
             out.push((format!("{}/{}", dir.trim_end_matches('/'), name), Some(e)));
         }
     }
@@ -500,44 +498,6 @@ fn expand_include(ld: &Loader, pattern: &str) -> Vec<(String, Option<PathBuf>)> 
         out.push((pattern.to_string(), None));
     }
     out
-}
-
-/// fnmatch(3) for one path component: `*`, `?` and `[...]`.
-fn glob_match(pat: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.first() {
-            None => n.is_empty(),
-            Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
-            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
-            Some('[') => {
-                let Some(end) = p.iter().position(|c| *c == ']') else {
-                    return !n.is_empty() && n[0] == '[' && go(&p[1..], &n[1..]);
-                };
-                let set = &p[1..end];
-                let (neg, set) = match set.first() {
-                    Some('!') | Some('^') => (true, &set[1..]),
-                    _ => (false, set),
-                };
-                let Some(c) = n.first() else { return false };
-                let mut hit = false;
-                let mut i = 0;
-                while i < set.len() {
-                    if i + 2 < set.len() && set[i + 1] == '-' {
-                        hit |= (set[i]..=set[i + 2]).contains(c);
-                        i += 3;
-                    } else {
-                        hit |= set[i] == *c;
-                        i += 1;
-                    }
-                }
-                hit != neg && go(&p[end + 1..], &n[1..])
-            }
-            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
-        }
-    }
-    let p: Vec<char> = pat.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
 }
 
 /// Files racoon loads when it reads its configuration: certificates and keys
@@ -604,7 +564,7 @@ fn load_firewalls(
     let read = |path: &str, report: &mut Report| -> Option<(FileId, String)> {
         let found = discovery::resolve(fs, root, layout, "/", path);
         let p = found.path()?.to_path_buf();
-        let id = read_into_db(fs, &p, report).ok()?;
+        let id = read_or_report(fs, &p, report)?;
         Some((id, report.db.get(id).text.clone()))
     };
     let kind_of = |path: &str| match discovery::resolve(fs, root, layout, "/", path) {
@@ -728,17 +688,4 @@ fn load_firewalls(
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("*.conf", "a.conf"));
-        assert!(!glob_match("*.conf", "a.conf.bak"));
-        assert!(glob_match("r?mote[0-9].conf", "remote1.conf"));
-        assert!(!glob_match("[!a]*", "abc"));
-    }
 }

@@ -113,6 +113,16 @@ impl Report {
             .filter(|d| d.severity == sev)
             .count()
     }
+    /// Register spans of a file that renderers must mask.
+    pub fn add_secrets(&mut self, file: FileId, spans: Vec<Span>) {
+        if spans.is_empty() {
+            return;
+        }
+        match self.secrets.iter_mut().find(|(f, _)| *f == file) {
+            Some((_, v)) => v.extend(spans),
+            None => self.secrets.push((file, spans)),
+        }
+    }
     pub fn secret_spans(&self, file: crate::source::FileId) -> &[Span] {
         self.secrets
             .iter()
@@ -125,7 +135,17 @@ impl Report {
 /// Recognise a file by its name, then by its content.
 pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    if name.contains("racoon") && name.contains(".conf") {
+    let racoon_name = name.contains("racoon") && name.contains(".conf");
+    if racoon_name && name.contains("psk") {
+        // `racoon-psk.conf`: the content decides. Reading keys as racoon.conf
+        // would quote them in syntax errors.
+        return Some(match text.map(sniff) {
+            Some(c) if c.racoon > 0 => FileKind::RacoonConf,
+            Some(_) => FileKind::PskTxt,
+            None => return None,
+        });
+    }
+    if racoon_name {
         return Some(FileKind::RacoonConf);
     }
     if name.contains("psk") {
@@ -398,6 +418,25 @@ pub(crate) fn read_into_db(
     }
 }
 
+/// `read_into_db`, with a file that cannot be read recorded as an input
+/// error (exit status 2): never silently skipped.
+pub(crate) fn read_or_report(
+    fs: &dyn FileSystem,
+    path: &Path,
+    report: &mut Report,
+) -> Option<FileId> {
+    match read_into_db(fs, path, report) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            report.input_errors.push(InputError {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            });
+            None
+        }
+    }
+}
+
 fn lint_file(
     fs: &dyn FileSystem,
     path: &Path,
@@ -410,18 +449,14 @@ fn lint_file(
     if !explicit && by_name.is_none() && !looks_like_config_name(path) {
         return;
     }
-    let id = match read_into_db(fs, path, report) {
-        Ok(id) => id,
-        Err(e) => {
-            report.input_errors.push(InputError {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            });
-            return;
-        }
+    let Some(id) = read_or_report(fs, path, report) else {
+        return;
     };
     let text = report.db.get(id).text.clone();
     let Some(kind) = by_name.or_else(|| classify(path, Some(&text))) else {
+        // Nothing is known of its content (a key file under another name?): it is
+        // all masked, so no renderer shows a line of it.
+        report.add_secrets(id, vec![Span::new(0, text.len())]);
         if explicit {
             let msg = if is_strongswan(&text) {
                 "this looks like a strongSwan/Openswan ipsec.conf (`conn` sections), not a setkey file: ipseclint does not check it"
@@ -535,7 +570,8 @@ pub(crate) fn check_racoon(
     target: Target,
     report: &mut Report,
 ) -> crate::model::gateway::RacoonPart {
-    let parsed = syntax::racoon::parse(id, text);
+    let mut parsed = syntax::racoon::parse(id, text);
+    redact_secret_blocks(id, &mut parsed, report);
     let skipped: Vec<Span> = parsed
         .diagnostics
         .iter()
@@ -560,10 +596,37 @@ pub(crate) fn check_racoon(
     }
 }
 
+/// `radiuscfg` (shared secrets) and `ldapcfg` (`bind_pw`) hold passwords: the
+/// blocks are masked, and a finding inside one quotes nothing from it.
+fn redact_secret_blocks(id: FileId, parsed: &mut syntax::racoon::Parsed, report: &mut Report) {
+    use syntax::racoon::TopItem;
+    let blocks: Vec<Span> = parsed
+        .conf
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            TopItem::Block(b) if matches!(b.keyword.value.as_str(), "radiuscfg" | "ldapcfg") => {
+                Some(b.span)
+            }
+            _ => None,
+        })
+        .collect();
+    for d in &mut parsed.diagnostics {
+        let at = d.location.span;
+        if blocks
+            .iter()
+            .any(|b| b.start <= at.start && at.start < b.end.max(b.start + 1))
+        {
+            d.message = diagnostic::without_quoted(&d.message);
+        }
+    }
+    report.add_secrets(id, blocks);
+}
+
 /// Parse and check a psk.txt; its keys are registered as secrets.
 pub(crate) fn check_psk(id: FileId, text: &str, report: &mut Report) -> syntax::psk::PskFile {
     let psk = syntax::psk::parse(text);
-    report.secrets.push((id, syntax::psk::secret_spans(&psk)));
+    report.add_secrets(id, syntax::psk::secret_spans(&psk));
     report.psk_files.push(id);
     let cx = rules::psk::PskCtx {
         file: id,
@@ -581,7 +644,7 @@ pub(crate) fn check_setkey(
     report: &mut Report,
 ) -> syntax::setkey::SetkeyFile {
     let parsed = syntax::setkey::parse(id, text);
-    report.secrets.push((id, parsed.secrets.clone()));
+    report.add_secrets(id, parsed.secrets.clone());
     report.diagnostics.extend(parsed.diagnostics);
     let cx = rules::setkey::SetkeyCtx {
         file: id,

@@ -255,43 +255,7 @@ impl HeaderSpace {
 /// An interface name against a name or shell pattern (`*`, `?`, `[...]`),
 /// as ipfw compares `via gif*` with interface names.
 pub fn iface_pattern_matches(pattern: &str, name: &str) -> bool {
-    fn m(p: &[char], s: &[char]) -> bool {
-        match p.first() {
-            None => s.is_empty(),
-            Some('*') => (0..=s.len()).any(|i| m(&p[1..], &s[i..])),
-            Some('?') => !s.is_empty() && m(&p[1..], &s[1..]),
-            Some('[') => {
-                let Some(end) = p.iter().position(|c| *c == ']').filter(|e| *e > 1) else {
-                    return s.first() == Some(&'[') && m(&p[1..], &s[1..]);
-                };
-                let Some(c) = s.first() else { return false };
-                let class = &p[1..end];
-                let (neg, class) = match class.first() {
-                    Some('!' | '^') => (true, &class[1..]),
-                    _ => (false, class),
-                };
-                let mut hit = false;
-                let mut i = 0;
-                while i < class.len() {
-                    if i + 2 < class.len() && class[i + 1] == '-' {
-                        hit |= class[i] <= *c && *c <= class[i + 2];
-                        i += 3;
-                    } else {
-                        hit |= class[i] == *c;
-                        i += 1;
-                    }
-                }
-                hit != neg && m(&p[end + 1..], &s[1..])
-            }
-            Some(c) => s.first() == Some(c) && m(&p[1..], &s[1..]),
-        }
-    }
-    if !pattern.contains(['*', '?', '[']) {
-        return pattern == name;
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let s: Vec<char> = name.chars().collect();
-    m(&p, &s)
+    crate::fnmatch::fnmatch(pattern, name)
 }
 
 /// What a rule does to the packets it matches, for the analyses.

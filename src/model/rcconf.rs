@@ -55,7 +55,14 @@ pub struct RcConfig {
     pub history: Vec<RcVar>,
     /// At least one rc.conf file was read (otherwise the boot configuration is unknown).
     pub present: bool,
+    /// Bytes produced by `${...}` expansion so far (bounded: `a=$a$a` doubles).
+    expanded: usize,
 }
+
+/// The longest value expansion produces, and the most it produces in all:
+/// sh would go on until memory runs out; no real rc.conf comes near.
+const MAX_VALUE: usize = 64 << 10;
+const MAX_EXPANDED: usize = 64 << 20;
 
 impl RcConfig {
     pub fn with_defaults() -> Self {
@@ -92,19 +99,26 @@ impl RcConfig {
         }
     }
 
-    fn expand(&self, parts: &[Part]) -> String {
+    fn expand(&mut self, parts: &[Part]) -> String {
         let mut s = String::new();
         for p in parts {
-            match p {
-                Part::Literal(l) => s.push_str(l),
+            let piece = match p {
+                Part::Literal(l) => l.as_str(),
                 Part::Var { name, default } => match self.vars.get(name) {
-                    Some(v) if !v.value.is_empty() => s.push_str(&v.value),
-                    _ => s.push_str(default.as_deref().unwrap_or("")),
+                    Some(v) if !v.value.is_empty() => v.value.as_str(),
+                    _ => default.as_deref().unwrap_or(""),
                 },
                 // Command substitutions are not run.
-                Part::Command(_) => {}
+                Part::Command(_) => "",
+            };
+            if s.len() + piece.len() > MAX_VALUE
+                || self.expanded + s.len() + piece.len() > MAX_EXPANDED
+            {
+                break;
             }
+            s.push_str(piece);
         }
+        self.expanded += s.len();
         s
     }
 

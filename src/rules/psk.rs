@@ -254,14 +254,15 @@ rule!(SINGLE_FIELD, "IPS2508", "single-field-psk-line", Warning,
 
 fn single_field(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
     for l in &cx.psk.lines {
-        if let PskLine::Single { span, ident } = l {
-            let shown: String = ident.chars().filter(|c| !c.is_control()).collect();
-            out.push(Diagnostic::new(
-                &SINGLE_FIELD,
-                cx.file,
-                *span,
-                format!("`{shown}` has no key: racoon ignores this line"),
-            ));
+        if let PskLine::Single { span, field } = l {
+            // Only an address is quoted back: anything else may be a key that
+            // lost its identifier.
+            let msg = if field.is_address() {
+                format!("`{}` has no key: racoon ignores this line", field.expose())
+            } else {
+                "this line has a single field and no key: racoon ignores it".to_string()
+            };
+            out.push(Diagnostic::new(&SINGLE_FIELD, cx.file, *span, msg));
         }
     }
 }

@@ -748,12 +748,26 @@ fn is_assignment_start(text: &str, pos: usize) -> bool {
         .starts_with('=')
 }
 
+/// The longest text a statement expands to, and the most a file expands to
+/// in all: `a1="$a0$a0$a0"`, `a2="$a1$a1$a1"`... grows without end.
+const MAX_EXPANDED_STATEMENT: usize = 64 << 10;
+const MAX_EXPANDED_FILE: usize = 64 << 20;
+
+/// Why a variable has no value.
+enum Unset {
+    Unknown,
+    /// Too deep or too long to expand.
+    TooMuch,
+}
+
 /// Expand `$name` and `${name}` (4.x/5.x). Unknown variables are reported.
+/// `budget` is what the file may still expand to.
 fn expand(
     text: &str,
     base: usize,
     vars: &[(String, String)],
     errors: &mut Vec<(Span, String)>,
+    budget: &mut usize,
 ) -> Region {
     let mut out = String::new();
     let mut segs = Vec::new();
@@ -761,6 +775,7 @@ fn expand(
     let mut lit_start = 0;
     let mut i = 0;
     let mut in_comment = false;
+    let mut unclosed = false;
     while i < bytes.len() {
         let c = bytes[i];
         if in_comment {
@@ -780,9 +795,16 @@ fn expand(
             continue;
         }
         let (name, end) = if bytes.get(i + 1) == Some(&b'{') {
-            match text[i + 2..].find('}') {
+            // Once a `${` has no `}`, none after it has one: do not search again.
+            let close = if unclosed {
+                None
+            } else {
+                text[i + 2..].find('}')
+            };
+            match close {
                 Some(n) => (&text[i + 2..i + 2 + n], i + 2 + n + 1),
                 None => {
+                    unclosed = true;
                     errors.push((
                         Span::new(base + i, base + text.len()),
                         "`${` without `}`".into(),
@@ -813,8 +835,16 @@ fn expand(
             });
             out.push_str(&text[lit_start..i]);
         }
-        match lookup(name, vars, 0) {
-            Some(v) => {
+        let value = lookup(name, vars, 0).and_then(|v| {
+            if out.len() + v.len() > MAX_EXPANDED_STATEMENT || v.len() > *budget {
+                Err(Unset::TooMuch)
+            } else {
+                *budget -= v.len();
+                Ok(v)
+            }
+        });
+        match value {
+            Ok(v) => {
                 segs.push(Seg {
                     exp: (out.len(), out.len() + v.len()),
                     orig: (base + i, base + end),
@@ -822,10 +852,17 @@ fn expand(
                 });
                 out.push_str(&v);
             }
-            None => {
+            Err(why) => {
                 errors.push((
                     Span::new(base + i, base + end),
-                    format!("unknown variable `{name}`"),
+                    match why {
+                        Unset::Unknown => format!("unknown variable `{name}`"),
+                        Unset::TooMuch => format!(
+                            "variable `{name}` expands to too much text (more than {} KiB in one statement or {} MiB in the file): not expanded",
+                            MAX_EXPANDED_STATEMENT >> 10,
+                            MAX_EXPANDED_FILE >> 20
+                        ),
+                    },
                 ));
                 segs.push(Seg {
                     exp: (out.len(), out.len() + (end - i)),
@@ -851,13 +888,19 @@ fn expand(
 
 /// A variable's value with the variables in it expanded (4.x expands when
 /// the value is used).
-fn lookup(name: &str, vars: &[(String, String)], depth: usize) -> Option<String> {
+fn lookup(name: &str, vars: &[(String, String)], depth: usize) -> Result<String, Unset> {
     if depth > 16 {
-        return None;
+        return Err(Unset::TooMuch);
     }
-    let v = vars.iter().rev().find(|(n, _)| n == name)?.1.clone();
+    let v = vars
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .ok_or(Unset::Unknown)?
+        .1
+        .clone();
     if !v.contains('$') {
-        return Some(v);
+        return Ok(v);
     }
     let mut out = String::new();
     let mut rest = v.as_str();
@@ -865,7 +908,7 @@ fn lookup(name: &str, vars: &[(String, String)], depth: usize) -> Option<String>
         out.push_str(&rest[..p]);
         let after = &rest[p + 1..];
         let (n, len) = if let Some(b) = after.strip_prefix('{') {
-            let e = b.find('}')?;
+            let e = b.find('}').ok_or(Unset::Unknown)?;
             (&b[..e], e + 2)
         } else {
             let k = after
@@ -882,10 +925,13 @@ fn lookup(name: &str, vars: &[(String, String)], depth: usize) -> Option<String>
             continue;
         }
         out.push_str(&lookup(n, vars, depth + 1)?);
+        if out.len() > MAX_EXPANDED_STATEMENT {
+            return Err(Unset::TooMuch);
+        }
         rest = &after[len..];
     }
     out.push_str(rest);
-    Some(out)
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------
@@ -932,11 +978,12 @@ pub fn parse(file: FileId, text: &str, version: IpfVersion) -> Parsed {
 
     // 4.x/5.x
     let mut vars: Vec<(String, String)> = Vec::new();
+    let mut budget = MAX_EXPANDED_FILE;
     let mut stopped: Option<Span> = None;
     let mut lost_unparsed = 0usize;
     for (s, e) in split4(text) {
         let mut var_errors = Vec::new();
-        let region = expand(&text[s..e], s, &vars, &mut var_errors);
+        let region = expand(&text[s..e], s, &vars, &mut var_errors, &mut budget);
         let before = out.rules.len();
         let mut error: Option<(Span, String, Option<String>)> =
             var_errors.into_iter().next().map(|(sp, m)| (sp, m, None));

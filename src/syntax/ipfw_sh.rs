@@ -112,6 +112,7 @@ pub fn evaluate(file: FileId, text: &str, opts: &ShellOptions) -> ShellOutput {
         toks,
         i: 0,
         definite: None,
+        depth: 0,
     };
     let (program, error) = parser.program();
     let mut ev = Evaluator::new(file, text, opts);
@@ -251,7 +252,16 @@ struct Lexer<'a> {
     b: &'a [u8],
     i: usize,
     heredocs: Vec<(String, bool)>,
+    /// `${` nesting, bounded by `MAX_NESTING`.
+    depth: usize,
 }
+
+/// How deep `${...}` expansions and compound commands are followed: a
+/// hostile script must not exhaust the stack (sh scripts never come close).
+const MAX_NESTING: usize = 100;
+
+/// The most tokens read from one script (it is at most 16 MiB).
+const MAX_TOKENS: usize = 2_000_000;
 
 fn is_op_char(c: u8) -> bool {
     matches!(c, b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
@@ -272,6 +282,7 @@ impl<'a> Lexer<'a> {
             b: s.as_bytes(),
             i: 0,
             heredocs: Vec::new(),
+            depth: 0,
         }
     }
 
@@ -285,7 +296,12 @@ impl<'a> Lexer<'a> {
             let t = self.next();
             let end = matches!(t, Tok::Eof(_));
             out.push(t);
-            if end || out.len() > 2_000_000 {
+            if end {
+                break;
+            }
+            if out.len() >= MAX_TOKENS {
+                // The parser needs its end: what follows is not read.
+                out.push(Tok::Eof(Span::new(self.i, self.i)));
                 break;
             }
         }
@@ -571,9 +587,32 @@ impl<'a> Lexer<'a> {
         let start = self.i;
         let c = self.peek(1)?;
         match c {
+            b'{' if self.depth >= MAX_NESTING => {
+                // Too deep to follow: unknown, like a command substitution.
+                self.i += 2;
+                let mut depth = 1;
+                while let Some(c) = self.peek(0) {
+                    self.i += 1;
+                    match c {
+                        b'{' => depth += 1,
+                        b'}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        b'\\' => self.i += 1,
+                        _ => {}
+                    }
+                }
+                self.i = self.i.min(self.b.len());
+                Some(Part::Subst(Span::new(start, self.i)))
+            }
             b'{' => {
                 self.i += 2;
+                self.depth += 1;
                 let p = self.braced(start, quoted);
+                self.depth -= 1;
                 Some(p)
             }
             b'(' => {
@@ -810,6 +849,8 @@ struct ShParser {
     i: usize,
     /// A syntax error sh itself reports (not a construct ipseclint lacks).
     definite: Option<ParseError>,
+    /// Compound commands nested around the current one.
+    depth: usize,
 }
 
 const RESERVED_END: &[&str] = &["then", "elif", "else", "fi", "do", "done", "esac", "}"];
@@ -963,6 +1004,19 @@ impl ShParser {
     }
 
     fn command(&mut self) -> Result<Node, ParseError> {
+        if self.depth >= MAX_NESTING {
+            return Err((
+                self.peek().span(),
+                format!("commands nested more than {MAX_NESTING} deep"),
+            ));
+        }
+        self.depth += 1;
+        let node = self.command_at();
+        self.depth -= 1;
+        node
+    }
+
+    fn command_at(&mut self) -> Result<Node, ParseError> {
         let start = self.peek().span();
         if self.is_op("(") {
             self.bump();
@@ -1289,6 +1343,8 @@ struct Evaluator<'a> {
 }
 
 const MAX_STEPS: usize = 200_000;
+/// The longest variable value followed (trimming patterns are quadratic in it).
+const MAX_VALUE: usize = 16 << 10;
 const MAX_DEPTH: usize = 40;
 const MAX_LOOP: usize = 10_000;
 
@@ -1516,7 +1572,22 @@ impl<'a> Evaluator<'a> {
         Ok(out)
     }
 
+    /// A parameter's value; longer than `MAX_VALUE` it is not followed
+    /// (`a=$a$a` doubles on every line).
     fn param(&mut self, p: &Param) -> Result<String, Rc<str>> {
+        let v = self.param_value(p)?;
+        if v.len() > MAX_VALUE {
+            return Err(format!(
+                "`${}` grows longer than {} KiB: not followed",
+                p.name,
+                MAX_VALUE >> 10
+            )
+            .into());
+        }
+        Ok(v)
+    }
+
+    fn param_value(&mut self, p: &Param) -> Result<String, Rc<str>> {
         let cur = self.get(&p.name);
         let val = || -> Val {
             cur.clone().unwrap_or_else(|| {

@@ -22,6 +22,10 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+    /// An IP address is an identifier, not a key: it may be shown.
+    pub fn is_address(&self) -> bool {
+        self.0.parse::<std::net::IpAddr>().is_ok()
+    }
 }
 
 impl std::fmt::Debug for Secret {
@@ -36,10 +40,11 @@ pub enum PskLine {
     Blank(Span),
     /// Starts with a blank: racoon reads an empty identifier.
     Indented(Span),
-    /// An identifier with no key: racoon ignores the line.
+    /// A single field: racoon ignores the line. It may be a key wrapped onto
+    /// its own line, so it is kept as a secret.
     Single {
         span: Span,
-        ident: String,
+        field: Secret,
     },
     Entry(PskEntry),
 }
@@ -82,11 +87,12 @@ pub fn parse(text: &str) -> PskFile {
             Rule::indented => PskLine::Indented(span),
             Rule::single => PskLine::Single {
                 span,
-                ident: p
-                    .into_inner()
-                    .next()
-                    .map(|i| i.as_str().to_string())
-                    .unwrap_or_default(),
+                field: Secret(
+                    p.into_inner()
+                        .next()
+                        .map(|i| i.as_str().to_string())
+                        .unwrap_or_default(),
+                ),
             },
             Rule::entry => {
                 let mut it = p.into_inner();
@@ -97,7 +103,7 @@ pub fn parse(text: &str) -> PskFile {
                 if key.as_str().trim().is_empty() {
                     out.lines.push(PskLine::Single {
                         span,
-                        ident: ident.as_str().to_string(),
+                        field: Secret(ident.as_str().to_string()),
                     });
                     continue;
                 }
@@ -116,15 +122,20 @@ pub fn parse(text: &str) -> PskFile {
     out
 }
 
-/// Spans of every key in the text (so renderers can mask them).
+/// What renderers must mask: every key, and every line that may hold one.
+/// Only the identifiers of entries stay readable.
 pub fn secret_spans(file: &PskFile) -> Vec<Span> {
-    let mut v: Vec<Span> = file.entries().map(|e| e.key_span).collect();
-    // An indented line may hold a key too.
-    v.extend(file.lines.iter().filter_map(|l| match l {
-        PskLine::Indented(s) => Some(*s),
-        _ => None,
-    }));
-    v
+    file.lines
+        .iter()
+        .filter_map(|l| match l {
+            PskLine::Entry(e) => Some(e.key_span),
+            // A commented-out entry keeps its key; an indented line may be a
+            // key on its own, and so may a single field that is no address.
+            PskLine::Comment(s) | PskLine::Indented(s) => Some(*s),
+            PskLine::Single { span, field } => (!field.is_address()).then_some(*span),
+            PskLine::Blank(_) => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

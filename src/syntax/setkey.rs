@@ -42,7 +42,7 @@ impl Selector {
     }
     /// The network, when numeric: `10.1.0.0/24`.
     pub fn net(&self) -> Option<ipnet::IpNet> {
-        ipnet::IpNet::new(self.host.ip?, self.prefix_len()? as u8).ok()
+        ipnet::IpNet::new(self.host.ip?, u8::try_from(self.prefix_len()?).ok()?).ok()
     }
     /// The port as written: `None` for none/`any`.
     pub fn port(&self) -> Option<&str> {
@@ -218,8 +218,9 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             Rule::bad_command => {
                 let span = span_of(p.as_span(), 0);
                 // The command may hold keys: mask every string and hex token in it.
-                secrets.extend(key_like_tokens(text, span));
-                diags.push(explain(file, text, span));
+                let masked = key_like_tokens(text, span);
+                diags.push(explain(file, text, span, &masked));
+                secrets.extend(masked);
             }
             _ => {
                 let c = command(p, &mut secrets);
@@ -234,28 +235,54 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     }
 }
 
-/// Spans of quoted strings and 0x tokens in a region.
+/// What in a command that did not parse may be key material: quoted
+/// strings, `0x` tokens (up to the next blank, typos included) and every
+/// token after `-E ALG` / `-A ALG` up to the next flag or `;`. Masked by the
+/// renderers and never quoted in a message.
 fn key_like_tokens(text: &str, span: Span) -> Vec<Span> {
     let bytes = text.as_bytes();
+    let end = span.end.min(bytes.len());
     let mut out = Vec::new();
+    // 0: outside keys, 1: the algorithm after -E/-A comes next, 2: keys.
+    let mut state = 0;
     let mut i = span.start;
-    while i < span.end {
-        if bytes[i] == b'"' {
-            let end = text[i + 1..span.end]
-                .find('"')
-                .map_or(span.end, |j| i + 1 + j + 1);
-            out.push(Span::new(i, end));
-            i = end;
-        } else if bytes[i] == b'0' && matches!(bytes.get(i + 1), Some(b'x' | b'X')) {
-            let mut end = i + 2;
-            while end < span.end && bytes[end].is_ascii_hexdigit() {
-                end += 1;
-            }
-            out.push(Span::new(i, end));
-            i = end;
-        } else {
+    while i < end {
+        if bytes[i].is_ascii_whitespace() {
             i += 1;
+            continue;
         }
+        let start = i;
+        if bytes[i] == b'"' {
+            i = text[i + 1..end].find('"').map_or(end, |j| i + 1 + j + 1);
+        } else {
+            while i < end && !bytes[i].is_ascii_whitespace() && bytes[i] != b'"' {
+                // A `;` ends the token, except inside a key (quoted keys may hold one).
+                if bytes[i] == b';' && state != 2 {
+                    break;
+                }
+                i += 1;
+            }
+            if i == start {
+                // A lone `;`.
+                state = 0;
+                i += 1;
+                continue;
+            }
+        }
+        let token = &text[start..i];
+        let is_flag = token.starts_with('-') && token.len() > 1;
+        let keyish = token.starts_with('"') || token.starts_with("0x") || token.starts_with("0X");
+        if state == 2 && is_flag {
+            state = 0;
+        }
+        if state == 2 || keyish {
+            out.push(Span::new(start, i));
+        }
+        state = match (state, token) {
+            (_, "-E" | "-A" | "-C") => 1,
+            (1, _) => 2,
+            (s, _) => s,
+        };
     }
     out
 }
@@ -621,7 +648,13 @@ const COMMANDS: &[&str] = &[
 ];
 
 /// Explain why a command was skipped.
-fn explain(file: FileId, text: &str, span: Span) -> Diagnostic {
+fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic {
+    // A token that may be a key is never quoted back.
+    let secret = |s: Span| {
+        masked
+            .iter()
+            .any(|m| m.start < s.end.max(s.start + 1) && s.start < m.end)
+    };
     let frag = &text[span.start..span.end];
     if frag.trim() == ";" {
         return Diagnostic::new(
@@ -645,12 +678,13 @@ fn explain(file: FileId, text: &str, span: Span) -> Diagnostic {
             .chars()
             .take_while(|c| !c.is_whitespace() && *c != ';')
             .collect();
-        let mut d = Diagnostic::new(
-            &rs::SETKEY_SYNTAX,
-            file,
-            Span::new(at, at + shown.len().max(1)),
-            format!("`{shown}` is not a setkey command"),
-        );
+        let at_span = Span::new(at, at + shown.len().max(1));
+        let msg = if secret(at_span) {
+            "this is not a setkey command".to_string()
+        } else {
+            format!("`{shown}` is not a setkey command")
+        };
+        let mut d = Diagnostic::new(&rs::SETKEY_SYNTAX, file, at_span, msg);
         if let Some(best) = crate::syntax::closest(&word, COMMANDS) {
             d = d.with_help(format!("did you mean `{best}`?"));
         } else if frag.trim_start().starts_with(['+', '-']) {
@@ -680,7 +714,10 @@ fn explain(file: FileId, text: &str, span: Span) -> Diagnostic {
         .trim_end_matches(';')
         .trim()
         .is_empty();
-    let (fspan, ftok) = token_at(text, pos).unwrap_or((Span::new(pos, pos), ""));
+    let (fspan, ftok) = token_at(text, pos)
+        .filter(|(s, _)| s.end <= span.end)
+        .unwrap_or((Span::new(pos, pos), ""));
+    let ftok = if secret(fspan) { "" } else { ftok };
     let policy_text = &text[span.start..pos.min(span.end)];
     if positives.contains(&Rule::semi)
         && text[prev_end..pos.min(text.len())].contains('\n')
@@ -716,8 +753,12 @@ fn explain(file: FileId, text: &str, span: Span) -> Diagnostic {
     }
     let msg = if at_end && !expected.is_empty() {
         format!("this command is incomplete: expected {expected}")
+    } else if expected.is_empty() && ftok.is_empty() {
+        "setkey does not accept this here".to_string()
     } else if expected.is_empty() {
         format!("setkey does not accept `{ftok}` here")
+    } else if ftok.is_empty() {
+        format!("expected {expected} here")
     } else {
         format!("expected {expected}, found `{ftok}`")
     };

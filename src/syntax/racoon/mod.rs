@@ -6,7 +6,7 @@ mod lower;
 mod stray;
 
 pub use ast::*;
-pub use lower::parse;
+pub use lower::{parse, Parsed};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/racoon.pest"]
