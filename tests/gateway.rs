@@ -266,3 +266,55 @@ fn symlinks_out_of_the_root_are_not_followed_and_live_reads_modes() {
     // --live reads the real mode (0644) — and, when not root, the owner.
     assert!(c.contains(&"IPS4013"), "{c:?}");
 }
+
+/// An `.mtree` or an include directory that is a symlink out of the root is
+/// never read or listed.
+#[cfg(unix)]
+#[test]
+fn mtree_and_include_dirs_outside_the_root_are_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("gw");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    // Modes that would make psk.txt world-readable (IPS4013) if they were read.
+    std::fs::write(
+        outside.join("spec"),
+        "./usr/local/etc/racoon/psk.txt type=file mode=0644 uid=0\n",
+    )
+    .unwrap();
+    std::fs::write(outside.join("extra.conf"), "log debug;\n").unwrap();
+    let racoon = format!("{RACOON}include \"/usr/local/etc/racoon/inc.d/*.conf\";\n");
+    for (p, t) in [
+        ("etc/rc.conf", RC),
+        ("usr/local/etc/racoon/racoon.conf", racoon.as_str()),
+        ("usr/local/etc/racoon/psk.txt", PSK),
+    ] {
+        let f = root.join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(&f, t).unwrap();
+    }
+    std::os::unix::fs::symlink(outside.join("spec"), root.join(".mtree")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("usr/local/etc/racoon/inc.d")).unwrap();
+    let r = run_disk(&root);
+    let c = codes(&r);
+    assert!(
+        !c.contains(&"IPS4013"),
+        "the outside .mtree was read: {c:?}"
+    );
+    assert!(c.contains(&"IPS4016"), "modes are unknown: {c:?}");
+    assert!(
+        c.contains(&"IPS4017"),
+        "the include directory escapes: {c:?}"
+    );
+    assert!(r.db.files().iter().all(|f| !f.path.starts_with(&outside)));
+}
+
+fn run_disk(root: &std::path::Path) -> ipseclint::Report {
+    lint(
+        &[Input {
+            path: root.to_path_buf(),
+        }],
+        &DiskFs,
+        &LintOptions::default(),
+    )
+}
