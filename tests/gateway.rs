@@ -318,3 +318,18 @@ fn run_disk(root: &std::path::Path) -> ipseclint::Report {
         &LintOptions::default(),
     )
 }
+
+/// A directory where rc.conf names a file is a finding (the file is missing),
+/// not an I/O error.
+#[test]
+fn a_directory_configured_as_a_file_is_a_finding() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/etc/rc.conf",
+        format!("{RC}ipsec_file=\"/etc/ipsec.d\"\n"),
+    );
+    fs.insert("gw/etc/ipsec.d/one.conf", "flush;\n");
+    let r = run(&fs, "gw");
+    assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
+    assert!(codes(&r).contains(&"IPS4001"), "{:?}", codes(&r));
+}

@@ -28,11 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(rest).into_owned();
     let mut fs = MemoryFs::default();
     fs.insert(name, text);
-    let report = lint(
-        &[Input { path: name.into() }],
-        &fs,
-        &LintOptions::default(),
-    );
+    let report = lint(&[Input { path: name.into() }], &fs, &LintOptions::default());
     let _ = render::human::render(&report, false);
     let _ = render::json::render(&report);
     let _ = render::gcc::render(&report);

@@ -65,7 +65,12 @@ impl Loader<'_> {
         cwd: &str,
         report: &mut Report,
     ) -> Option<FileId> {
-        let resolved = self.resolve(cwd, configured);
+        let mut resolved = self.resolve(cwd, configured);
+        // A directory where a file is configured: the daemon finds no file
+        // there either, so it is reported like a missing one, not as an I/O error.
+        if let Some(dir) = resolved.path().filter(|p| self.fs.is_dir(p)) {
+            resolved = Resolved::Missing(dir.to_path_buf());
+        }
         let file = match resolved.path() {
             Some(p) => read_or_report(self.fs, p, report),
             None => None,
