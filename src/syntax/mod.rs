@@ -4,6 +4,7 @@
 pub mod ipf;
 pub mod ipfw;
 pub mod ipfw_sh;
+pub mod protocols;
 pub mod psk;
 pub mod racoon;
 pub mod rcconf;
