@@ -138,10 +138,13 @@ fn psk_modes_from_mtree_and_etckeeper() {
         "./usr/local/etc/racoon/psk.txt type=file uname=root mode=0644\n",
     );
     assert!(codes(&run(&fs, "gw")).contains(&"IPS4013"));
+    // An mtree spec that does not list psk.txt says nothing about it.
     let mut fs = gateway("gw2");
     fs.insert("gw2/.mtree", "");
     assert!(!codes(&run(&fs, "gw2")).contains(&"IPS4013"));
-    // No mode source at all: one info.
+    // etckeeper (which tracks /etc only) is a mode source even though it
+    // cannot list psk.txt under /usr/local: no finding about the key file's
+    // mode, and no "modes unknown" (IPS4016) either.
     let mut fs = MemoryFs::default();
     for (p, t) in [
         ("gw3/etc/rc.conf", RC),

@@ -116,6 +116,12 @@ pub fn evaluate(file: FileId, text: &str, opts: &ShellOptions) -> ShellOutput {
     };
     let (program, error) = parser.program();
     let mut ev = Evaluator::new(file, text, opts);
+    if let Some(at) = lexer.truncated {
+        ev.note(
+            Span::new(at, at),
+            format!("not evaluated from here on: the script has more than {MAX_TOKENS} words and operators"),
+        );
+    }
     for node in &program {
         if let Flow::Exit = ev.run(node) {
             break;
@@ -254,6 +260,8 @@ struct Lexer<'a> {
     heredocs: Vec<(String, bool)>,
     /// `${` nesting, bounded by `MAX_NESTING`.
     depth: usize,
+    /// Where reading stopped at `MAX_TOKENS`.
+    truncated: Option<usize>,
 }
 
 /// How deep `${...}` expansions and compound commands are followed: a
@@ -283,6 +291,7 @@ impl<'a> Lexer<'a> {
             i: 0,
             heredocs: Vec::new(),
             depth: 0,
+            truncated: None,
         }
     }
 
@@ -301,6 +310,7 @@ impl<'a> Lexer<'a> {
             }
             if out.len() >= MAX_TOKENS {
                 // The parser needs its end: what follows is not read.
+                self.truncated = Some(self.i);
                 out.push(Tok::Eof(Span::new(self.i, self.i)));
                 break;
             }
