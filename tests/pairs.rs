@@ -299,3 +299,122 @@ fn real_pairs_from_the_wild() {
         assert!(c.contains(&want.to_string()), "{want}: {c:?}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// racoon's own rules, each shown on a variation of a clean pair
+// ---------------------------------------------------------------------------
+
+/// A clean corpus pair copied and edited: `(gateway, file, from, to)`; the
+/// JSON output for both gateways.
+fn variant(pair: &str, edits: &[(&str, &str, &str, &str)]) -> serde_json::Value {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("corpus/pairs").join(pair), tmp.path());
+    for (gw, file, from, to) in edits {
+        let path = tmp.path().join(gw).join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{pair}/{gw}/{file} has no `{from}`");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+    let dirs = ["east", "west"].map(|g| tmp.path().join(g).to_string_lossy().into_owned());
+    run(&dirs)
+}
+
+const RACOON: &str = "usr/local/etc/racoon/racoon.conf";
+const PSK: &str = "usr/local/etc/racoon/psk.txt";
+
+fn east_to_west(v: &serde_json::Value) -> &str {
+    v["pairs"][0]["a_to_b"].as_str().unwrap_or("no pair")
+}
+
+/// str2val: a `0x` key is the bytes its hex digits spell.
+#[test]
+fn a_hex_key_and_its_text_are_the_same_key() {
+    let text = std::fs::read_to_string(
+        project()
+            .join("corpus/pairs/clean-main-psk-ipfw/west")
+            .join(PSK),
+    )
+    .unwrap();
+    let key = "zQp69xC0SRMApH5CtO6Kf5txaZyCubZa";
+    assert!(text.contains(key));
+    let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+    let v = variant(
+        "clean-main-psk-ipfw",
+        &[("west", PSK, key, &format!("0x{hex}"))],
+    );
+    assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+    assert!(!codes(&v).contains(&"IPS6004".to_string()), "{v}");
+}
+
+/// A named remote without remote_address is anonymous to racoon.
+#[test]
+fn a_named_remote_answers_as_anonymous() {
+    let v = variant(
+        "clean-main-psk-ipfw",
+        &[(
+            "west",
+            RACOON,
+            "remote 203.0.113.1 {",
+            "remote \"branches\" {",
+        )],
+    );
+    assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+}
+
+/// racoon's default key length for a variable-length cipher is 128, for
+/// camellia as for aes: `camellia` and `camellia 128` agree under `exact`.
+#[test]
+fn the_default_key_length_is_128_for_every_variable_cipher() {
+    let v = variant(
+        "clean-main-psk-ipfw",
+        &[
+            (
+                "east",
+                RACOON,
+                "encryption_algorithm aes 256;",
+                "encryption_algorithm camellia;",
+            ),
+            (
+                "west",
+                RACOON,
+                "encryption_algorithm aes 256;",
+                "encryption_algorithm camellia 128;",
+            ),
+            (
+                "west",
+                RACOON,
+                "remote 203.0.113.1 {",
+                "remote 203.0.113.1 {\n\tproposal_check exact;",
+            ),
+        ],
+    );
+    assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+}
+
+/// Aggressive mode looks keys up by the peer's identifier, but an address
+/// identifier arrives as binary and never matches a psk.txt line; with
+/// verify_identifier there is no fallback to the address.
+#[test]
+fn an_address_identifier_never_finds_a_key_by_identifier() {
+    let v = variant(
+        "clean-aggressive-fqdn",
+        &[
+            (
+                "east",
+                RACOON,
+                "my_identifier fqdn \"east.example.net\";",
+                "my_identifier address;",
+            ),
+            (
+                "west",
+                RACOON,
+                "peers_identifier fqdn \"east.example.net\";",
+                "peers_identifier address 203.0.113.1;",
+            ),
+            ("west", PSK, "east.example.net\t", "203.0.113.1\t"),
+        ],
+    );
+    assert_eq!(east_to_west(&v), "PHASE1_KEY_MISMATCH", "{v}");
+    let said = v["diagnostics"].to_string();
+    assert!(said.contains("couldn't find the pskey.)"), "{said}");
+}

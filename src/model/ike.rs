@@ -89,10 +89,24 @@ fn select_remote(g: &Gateway, peer: IpAddr, initiating: bool) -> Option<(FileId,
         .anon_remotes
         .iter()
         .map(at)
-        .filter(|(_, r)| !matches!(r.selector, crate::model::racoon::RemoteSelector::Name(_)))
+        // A named remote without remote_address has no address: racoon
+        // treats it as anonymous (AF_UNSPEC).
         .filter(|(_, r)| usable(r))
         .collect();
     (anon.len() == 1).then(|| anon.into_iter().next()).flatten()
+}
+
+/// racoon compares the XAuth and hybrid client/server variants as their
+/// base method.
+fn base_auth_method(m: &str) -> &str {
+    match m {
+        "xauth_psk_client" | "xauth_psk_server" => "pre_shared_key",
+        "xauth_rsa_client" | "xauth_rsa_server" | "hybrid_rsa_client" | "hybrid_rsa_server" => {
+            "rsasig"
+        }
+        "hybrid_dss_client" | "hybrid_dss_server" => "dsssig",
+        other => other,
+    }
 }
 
 fn lifetime(p: &Phase1Proposal, r: &Remote) -> u64 {
@@ -106,10 +120,11 @@ fn keylen(p: &Phase1Proposal) -> u64 {
     p.encryption
         .as_ref()
         .and_then(|e| e.keylen.as_ref().map(|k| k.value))
+        // racoon's default for a cipher with a variable key length is 128.
         .unwrap_or(
             if p.encryption
                 .as_ref()
-                .is_some_and(|e| canonical(&e.name) == "aes")
+                .is_some_and(|e| crate::model::algorithms::keylen_rule(&e.name).is_some())
             {
                 128
             } else {
@@ -130,11 +145,9 @@ fn accepts(
         a.as_ref().map(|x| canonical(&x.name).to_string())
     };
     let auth = |p: &Phase1Proposal| {
-        p.auth_method.as_ref().map(|m| {
-            m.value
-                .replace("xauth_psk_client", "pre_shared_key")
-                .replace("xauth_psk_server", "pre_shared_key")
-        })
+        p.auth_method
+            .as_ref()
+            .map(|m| base_auth_method(&m.value).to_string())
     };
     if name(&mine.encryption) != name(&peer.encryption)
         || name(&mine.hash) != name(&peer.hash)
@@ -220,20 +233,43 @@ fn psk_lookup<'a>(
 
 /// The key one side uses for the other: main mode by address only;
 /// aggressive by the peer's identifier, then (unless verify_identifier) by address.
+/// An address identifier is sent as 4 or 16 bytes: racoon's lookup by
+/// identifier compares it with text lines and never finds it.
+fn id_is_text(kind: &str) -> bool {
+    matches!(kind, "fqdn" | "user_fqdn" | "keyid")
+}
+
 fn key_for<'a>(
     g: &'a Gateway,
     r: &Remote,
     mode: ExchangeMode,
     peer_addr: IpAddr,
-    peer_id: &Option<String>,
+    peer_id: &(String, Option<String>),
 ) -> Option<(FileId, &'a crate::syntax::psk::PskEntry)> {
     let by_addr = || psk_lookup(g, &peer_addr.to_string());
     match mode {
         ExchangeMode::Main => by_addr(),
         _ => peer_id
+            .1
             .as_deref()
+            .filter(|_| id_is_text(&peer_id.0))
             .and_then(|i| psk_lookup(g, i))
             .or_else(|| if r.verify_identifier { None } else { by_addr() }),
+    }
+}
+
+/// The key as racoon uses it: `0x...` is hex-decoded (`str2val`), anything
+/// else is taken byte for byte.
+fn key_bytes(key: &str) -> Vec<u8> {
+    let hex = key
+        .strip_prefix("0x")
+        .filter(|h| !h.is_empty() && h.len() % 2 == 0 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    match hex {
+        Some(h) => (0..h.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(&h[i..i + 2], 16).ok())
+            .collect(),
+        None => key.as_bytes().to_vec(),
     }
 }
 
@@ -371,7 +407,8 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
         return Err(fail(Status::Phase1Failed, FailureKind::Proposal, format!("no phase-1 proposal of {} is acceptable to {} under proposal_check {} (racoon: no suitable proposal found)", i.gw.name, r.gw.name, check_name(rrem.proposal_check)), at));
     };
     // Identifiers, when the responder verifies them.
-    let (_, iid) = my_id(irem, i.addr);
+    let i_ident = my_id(irem, i.addr);
+    let iid = i_ident.1.clone();
     if rrem.verify_identifier && !rrem.peers_identifiers.is_empty() {
         let ok = rrem.peers_identifiers.iter().any(|s| {
             s.values.iter().any(|v| match v {
@@ -408,20 +445,26 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
     }
     // Pre-shared keys: each side's lookup must find a key, and the keys must be equal.
     if uses_psk(ip) {
-        let (_, rid) = my_id(rrem, r.addr);
-        let ikey = key_for(i.gw, irem, mode.value, r.addr, &rid);
-        let rkey = key_for(r.gw, rrem, mode.value, i.addr, &iid);
+        let r_ident = my_id(rrem, r.addr);
+        let ikey = key_for(i.gw, irem, mode.value, r.addr, &r_ident);
+        let rkey = key_for(r.gw, rrem, mode.value, i.addr, &i_ident);
         match (ikey, rkey) {
             (Some((f1, e1)), Some((f2, e2))) => {
-                if e1.key.expose() != e2.key.expose() {
+                if key_bytes(e1.key.expose()) != key_bytes(e2.key.expose()) {
                     return Err(fail(Status::Phase1KeyMismatch, FailureKind::PskDiffers, format!("the pre-shared keys of {} and {} for each other differ (racoon logs payload or HASH errors)", i.gw.name, r.gw.name), vec![(f2, e2.ident_span, format!("{}'s key for {}", r.gw.name, i.gw.name)), (f1, e1.ident_span, format!("{}'s key for {}", i.gw.name, r.gw.name))]));
                 }
             }
             (k1, k2) => {
-                let (who, whom, file) = if k1.is_none() {
-                    (i, r, i.gw.psk.as_ref().map(|p| p.0))
+                let (who, whom, who_rem, file) = if k1.is_none() {
+                    (i, r, irem, i.gw.psk.as_ref().map(|p| p.0))
                 } else {
-                    (r, i, r.gw.psk.as_ref().map(|p| p.0))
+                    (r, i, rrem, r.gw.psk.as_ref().map(|p| p.0))
+                };
+                // Only an identifier lookup that may not fall back logs without the address.
+                let log = if mode.value != ExchangeMode::Main && who_rem.verify_identifier {
+                    "couldn't find the pskey.".to_string()
+                } else {
+                    format!("couldn't find the pskey for {}.", whom.addr)
                 };
                 let _ = k2;
                 let mut at = file
@@ -444,7 +487,17 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
                     rrem.header,
                     format!("{}'s remote for {}", r.gw.name, i.gw.name),
                 ));
-                return Err(fail(Status::Phase1KeyMismatch, FailureKind::PskMissing, format!("{} finds no pre-shared key for {} in {} mode (racoon: couldn't find the pskey)", who.gw.name, whom.gw.name, mode_name(mode.value)), at));
+                return Err(fail(
+                    Status::Phase1KeyMismatch,
+                    FailureKind::PskMissing,
+                    format!(
+                        "{} finds no pre-shared key for {} in {} mode (racoon: {log})",
+                        who.gw.name,
+                        whom.gw.name,
+                        mode_name(mode.value)
+                    ),
+                    at,
+                ));
             }
         }
     }
@@ -657,5 +710,28 @@ fn check_name(c: ProposalCheck) -> &'static str {
         ProposalCheck::Strict => "strict",
         ProposalCheck::Claim => "claim",
         ProposalCheck::Exact => "exact",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{base_auth_method, key_bytes};
+
+    #[test]
+    fn client_and_server_variants_compare_as_their_base_method() {
+        assert_eq!(base_auth_method("xauth_psk_client"), "pre_shared_key");
+        assert_eq!(base_auth_method("xauth_rsa_server"), "rsasig");
+        assert_eq!(base_auth_method("hybrid_rsa_client"), "rsasig");
+        assert_eq!(base_auth_method("hybrid_dss_server"), "dsssig");
+        assert_eq!(base_auth_method("rsasig"), "rsasig");
+    }
+
+    #[test]
+    fn hex_keys_are_decoded() {
+        assert_eq!(key_bytes("0x6b6579"), b"key");
+        assert_eq!(key_bytes("0xAB"), key_bytes("0xab"));
+        // Only a lower-case `0x` prefix marks hex; odd digits are text.
+        assert_eq!(key_bytes("0X6b"), b"0X6b");
+        assert_eq!(key_bytes("0x6b6"), b"0x6b6");
     }
 }

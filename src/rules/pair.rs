@@ -81,7 +81,8 @@ rule!(PAIR_FIREWALL, "IPS6006", "pair-firewall-blocks", Error,
           to come back; any of the four firewall passes can stop it.",
     bad: "west: ipfw without rules for esp",
     good: "west: add 1020 allow esp from 203.0.113.1 to 198.51.100.1 in via em0",
-    log: Some("phase2 negotiation failed due to time up."));
+    // Blocked IKE times phase 1 out; blocked ESP leaves racoon content and drops the traffic.
+    log: Some("phase1 negotiation failed due to time up."));
 
 rule!(MANUAL_SA_MISMATCH, "IPS6007", "manual-sa-mismatch", Error,
     "Manually keyed SAs of the two sides do not mirror each other.",
