@@ -304,13 +304,18 @@ fn real_pairs_from_the_wild() {
 // racoon's own rules, each shown on a variation of a clean pair
 // ---------------------------------------------------------------------------
 
-/// A clean corpus pair copied and edited: `(gateway, file, from, to)`; the
-/// JSON output for both gateways.
+/// A clean corpus pair copied and edited: `(gateway, file, from, to)`, an
+/// empty `from` writing a new file; the JSON output for both gateways.
 fn variant(pair: &str, edits: &[(&str, &str, &str, &str)]) -> serde_json::Value {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&project().join("corpus/pairs").join(pair), tmp.path());
     for (gw, file, from, to) in edits {
         let path = tmp.path().join(gw).join(file);
+        if from.is_empty() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, to).unwrap();
+            continue;
+        }
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(from), "{pair}/{gw}/{file} has no `{from}`");
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
@@ -417,4 +422,39 @@ fn an_address_identifier_never_finds_a_key_by_identifier() {
     assert_eq!(east_to_west(&v), "PHASE1_KEY_MISMATCH", "{v}");
     let said = v["diagnostics"].to_string();
     assert!(said.contains("couldn't find the pskey.)"), "{said}");
+}
+
+/// Manual SAs between two gateways are not negotiated, even when racoon runs
+/// on both for other peers.
+#[test]
+fn manual_keys_stay_manual_where_racoon_runs_for_others() {
+    let racoon = |me: &str| {
+        format!(
+            "path pre_shared_key \"/usr/local/etc/racoon/psk.txt\";\nlisten {{ isakmp {me} [500]; }}\n\
+             remote 192.0.2.99 {{\n\texchange_mode main;\n\tproposal {{\n\t\tencryption_algorithm aes 256;\n\
+             \t\thash_algorithm sha256;\n\t\tauthentication_method pre_shared_key;\n\t\tdh_group modp2048;\n\t}}\n}}\n"
+        )
+    };
+    let (east, west) = (racoon("203.0.113.1"), racoon("198.51.100.1"));
+    let v = variant(
+        "clean-manual-keys",
+        &[
+            (
+                "east",
+                "etc/rc.conf",
+                "ipsec_enable=\"YES\"",
+                "ipsec_enable=\"YES\"\nracoon_enable=\"YES\"",
+            ),
+            (
+                "west",
+                "etc/rc.conf",
+                "ipsec_enable=\"YES\"",
+                "ipsec_enable=\"YES\"\nracoon_enable=\"YES\"",
+            ),
+            ("east", RACOON, "", &east),
+            ("west", RACOON, "", &west),
+        ],
+    );
+    assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+    assert_eq!(v["pairs"][0]["b_to_a"], "ESTABLISHED", "{v}");
 }

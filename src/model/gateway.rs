@@ -289,6 +289,15 @@ impl Lookup {
 }
 
 impl Gateway {
+    /// Manual SAs cover traffic from `src` (any, when `None`) to `dst`: an
+    /// `add` in the setkey file. racoon does not negotiate for it.
+    pub fn manually_keyed(&self, src: Option<IpAddr>, dst: IpAddr) -> bool {
+        self.lookup()
+            .manual_sa_by_dst
+            .get(&dst)
+            .is_some_and(|srcs| srcs.iter().any(|s| src.is_none() || *s == src))
+    }
+
     /// The lookup tables (built once).
     pub fn lookup(&self) -> &Lookup {
         self.lookup.get_or_init(|| Lookup::build(self))

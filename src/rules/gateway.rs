@@ -320,14 +320,6 @@ fn peer_of(p: &PolicyCommand) -> Option<IpAddr> {
         .or_else(|| p.dst.as_ref().and_then(|d| d.host.ip))
 }
 
-/// Manual SAs cover the policy: an `add` from the tunnel source to the destination.
-fn manually_keyed(g: &Gateway, src: Option<IpAddr>, dst: IpAddr) -> bool {
-    g.lookup()
-        .manual_sa_by_dst
-        .get(&dst)
-        .is_some_and(|srcs| srcs.iter().any(|s| src.is_none() || *s == src))
-}
-
 rule!(POLICY_WITHOUT_REMOTE, "IPS4006", "policy-without-remote", Error,
     "An SPD policy racoon must key, for a peer no `remote` covers.",
     why: "When the kernel needs an SA for a `require`/`unique` policy it asks racoon, which looks for a\n\
@@ -342,7 +334,7 @@ fn policy_without_remote(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
     for (c, p) in keyed_policies(s) {
         let Some(peer) = peer_of(p) else { continue };
         let src = tunnel(p).map(|t| t.0);
-        if manually_keyed(cx.gateway, src, peer) {
+        if cx.gateway.manually_keyed(src, peer) {
             continue;
         }
         let l = cx.gateway.lookup();
@@ -452,7 +444,7 @@ fn policy_without_sainfo(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let Some(peer) = peer_of(p) else { continue };
-        if manually_keyed(cx.gateway, tunnel(p).map(|t| t.0), peer) {
+        if cx.gateway.manually_keyed(tunnel(p).map(|t| t.0), peer) {
             continue;
         }
         let l = cx.gateway.lookup();

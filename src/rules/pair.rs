@@ -247,7 +247,12 @@ fn direction(
             addr: ra,
         },
     );
-    let keyed_by_racoon = !init.gateway.racoon.is_empty() || !resp.gateway.racoon.is_empty();
+    // Manual SAs between the two are not negotiated, even where racoon runs
+    // for other peers.
+    let manual =
+        init.gateway.manually_keyed(Some(ia), ra) || resp.gateway.manually_keyed(Some(ia), ra);
+    let keyed_by_racoon =
+        !manual && (!init.gateway.racoon.is_empty() || !resp.gateway.racoon.is_empty());
     if keyed_by_racoon {
         match ike::phase1(&i, &r) {
             Err(f) => {
