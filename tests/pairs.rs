@@ -458,3 +458,19 @@ fn manual_keys_stay_manual_where_racoon_runs_for_others() {
     assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
     assert_eq!(v["pairs"][0]["b_to_a"], "ESTABLISHED", "{v}");
 }
+
+/// verify_identifier compares the identifier's type too: an fqdn is not a
+/// user_fqdn with the same text.
+#[test]
+fn identifier_types_must_agree() {
+    let v = variant(
+        "clean-aggressive-fqdn",
+        &[(
+            "west",
+            RACOON,
+            "peers_identifier fqdn \"east.example.net\";",
+            "peers_identifier user_fqdn \"east.example.net\";",
+        )],
+    );
+    assert_eq!(east_to_west(&v), "PHASE1_FAILED", "{v}");
+}

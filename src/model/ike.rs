@@ -199,6 +199,8 @@ fn my_id(r: &Remote, addr: IpAddr) -> (String, Option<String>) {
                 Value::Address(a) => Some(a.text.clone()),
                 _ => None,
             });
+            // `keyid "x"` names a file holding the identifier; only `keyid tag "x"` is the value.
+            let v = v.filter(|_| kind != "keyid" || s.word(1).is_some_and(|w| w.value == "tag"));
             (
                 kind,
                 v.or_else(|| {
@@ -208,6 +210,25 @@ fn my_id(r: &Remote, addr: IpAddr) -> (String, Option<String>) {
         }
         None => ("address".into(), Some(addr.to_string())),
     }
+}
+
+/// Does a `peers_identifier` name the identifier a peer sends? The types
+/// must agree, and addresses compare as addresses (`2001:DB8::1` is
+/// `2001:db8::1`).
+fn same_identifier(s: &crate::syntax::racoon::Setting, sent: &(String, Option<String>)) -> bool {
+    let kind = s.word(0).map_or("address", |w| w.value.as_str());
+    let Some(value) = &sent.1 else {
+        return false;
+    };
+    kind == sent.0
+        && s.values.iter().any(|v| match v {
+            Value::Quoted(q) => q.value == *value,
+            Value::Address(a) => match (a.text.parse::<IpAddr>(), value.parse::<IpAddr>()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a.text == *value,
+            },
+            _ => false,
+        })
 }
 
 fn uses_psk(p: &Phase1Proposal) -> bool {
@@ -409,14 +430,12 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
     // Identifiers, when the responder verifies them.
     let i_ident = my_id(irem, i.addr);
     let iid = i_ident.1.clone();
-    if rrem.verify_identifier && !rrem.peers_identifiers.is_empty() {
-        let ok = rrem.peers_identifiers.iter().any(|s| {
-            s.values.iter().any(|v| match v {
-                Value::Quoted(q) => Some(&q.value) == iid.as_ref(),
-                Value::Address(a) => Some(&a.text) == iid.as_ref(),
-                _ => false,
-            })
-        });
+    // An identifier read from a file (`keyid "file"`) is not known here: not judged.
+    if rrem.verify_identifier && !rrem.peers_identifiers.is_empty() && iid.is_some() {
+        let ok = rrem
+            .peers_identifiers
+            .iter()
+            .any(|s| same_identifier(s, &i_ident));
         if !ok {
             let theirs = rrem
                 .peers_identifiers
@@ -724,6 +743,18 @@ mod tests {
         assert_eq!(base_auth_method("hybrid_rsa_client"), "rsasig");
         assert_eq!(base_auth_method("hybrid_dss_server"), "dsssig");
         assert_eq!(base_auth_method("rsasig"), "rsasig");
+    }
+
+    #[test]
+    fn identifiers_compare_by_type_and_addresses_as_addresses() {
+        let text = "remote anonymous {\n\tpeers_identifier address 2001:DB8::1;\n\tproposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method pre_shared_key; dh_group 2; }\n}\n";
+        let parsed = crate::syntax::racoon::parse(crate::source::FileId(0), text);
+        let model = crate::model::racoon::build(&parsed.conf);
+        let s = &model.remotes[0].peers_identifiers[0];
+        let sent = |k: &str, v: &str| (k.to_string(), Some(v.to_string()));
+        assert!(super::same_identifier(s, &sent("address", "2001:db8::1")));
+        assert!(!super::same_identifier(s, &sent("fqdn", "2001:db8::1")));
+        assert!(!super::same_identifier(s, &sent("address", "2001:db8::2")));
     }
 
     #[test]
