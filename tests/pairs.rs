@@ -474,3 +474,26 @@ fn identifier_types_must_agree() {
     );
     assert_eq!(east_to_west(&v), "PHASE1_FAILED", "{v}");
 }
+
+/// The responder tries every remote for the peer's address and every
+/// anonymous one, in file order: an exact remote that allows only main mode
+/// does not stop an anonymous one that allows aggressive mode.
+#[test]
+fn the_responder_tries_every_candidate_remote() {
+    let conf = std::fs::read_to_string(
+        project()
+            .join("corpus/pairs/clean-aggressive-fqdn/west")
+            .join(RACOON),
+    )
+    .unwrap();
+    let start = conf.find("remote 203.0.113.1 {").unwrap();
+    let end = start + conf[start..].find("\n}\n").unwrap() + 3;
+    let block = &conf[start..end];
+    let anonymous = block.replacen("remote 203.0.113.1 {", "remote anonymous {", 1);
+    let main_only = block.replacen("exchange_mode aggressive;", "exchange_mode main;", 1);
+    let v = variant(
+        "clean-aggressive-fqdn",
+        &[("west", RACOON, block, &format!("{main_only}\n{anonymous}"))],
+    );
+    assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+}

@@ -65,6 +65,26 @@ fn remotes(g: &Gateway) -> impl Iterator<Item = (FileId, &Remote)> {
         .flat_map(|p| p.model.remotes.iter().map(move |r| (p.file, r)))
 }
 
+/// The remotes a responder considers for a peer (`isakmp_ph1begin_r`,
+/// `get_ph1approval`): those for its address and the anonymous ones, in file
+/// order. Passive remotes answer too.
+fn responder_candidates(g: &Gateway, peer: IpAddr) -> Vec<(FileId, &Remote)> {
+    let l = g.lookup();
+    let mut idx: Vec<(usize, usize)> = l
+        .remotes_by_addr
+        .get(&peer)
+        .into_iter()
+        .flatten()
+        .chain(l.anon_remotes.iter())
+        .copied()
+        .collect();
+    idx.sort_unstable();
+    idx.dedup();
+    idx.into_iter()
+        .map(|(p, r)| (g.racoon[p].file, &g.racoon[p].model.remotes[r]))
+        .collect()
+}
+
 /// racoon's remote selection for a peer: an exact address beats anonymous;
 /// passive remotes never initiate. Two equally good candidates are ambiguous.
 fn select_remote(g: &Gateway, peer: IpAddr, initiating: bool) -> Option<(FileId, &Remote)> {
@@ -363,7 +383,25 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
         }
         return Err(fail(Status::MissingPeerConfig, kind, what, at));
     };
-    let Some((rfile, rrem)) = select_remote(r.gw, i.addr, false) else {
+    // The responder takes the first candidate, in file order, that allows the
+    // initiator's exchange mode and accepts one of its proposals (tried in the
+    // order they are sent); when none does, the first candidate explains why.
+    let candidates = responder_candidates(r.gw, i.addr);
+    let allows = |c: &Remote| {
+        irem.exchange_modes
+            .first()
+            .is_some_and(|m| c.exchange_modes.iter().any(|x| x.value == m.value))
+    };
+    let chosen = irem.proposals.iter().find_map(|p| {
+        candidates
+            .iter()
+            .find(|(_, c)| allows(c) && c.proposals.iter().any(|m| accepts(m, c, p, irem)))
+    });
+    let fallback = candidates
+        .iter()
+        .find(|(_, c)| allows(c))
+        .or(candidates.first());
+    let Some(&(rfile, rrem)) = chosen.or(fallback) else {
         let at = vec![(ifile, irem.header, format!("{} initiates here", i.gw.name))];
         let mut at = at;
         if let Some(p) = r.gw.racoon.first() {
