@@ -497,3 +497,51 @@ fn the_responder_tries_every_candidate_remote() {
     );
     assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
 }
+
+/// Phase 2 under the default proposal_check strict: the responder refuses a
+/// shorter key than its own (`low key length proposed`); an AH-only policy
+/// does not need common encryption algorithms.
+#[test]
+fn phase_two_key_lengths_and_protocols() {
+    let sainfo_enc = "\tlifetime time 1 hour;\n\tencryption_algorithm aes 256;";
+    let v = variant(
+        "clean-main-psk-ipfw",
+        &[(
+            "east",
+            RACOON,
+            sainfo_enc,
+            "\tlifetime time 1 hour;\n\tencryption_algorithm aes 128;",
+        )],
+    );
+    assert_eq!(east_to_west(&v), "PHASE2_FAILED", "{v}");
+    // The other way the longer key is fine.
+    assert_eq!(v["pairs"][0]["b_to_a"], "ESTABLISHED", "{v}");
+
+    // AH only: the encryption lists differ, and nothing depends on them.
+    let esp_to_ah = |gw: &'static str| {
+        [
+            (
+                gw,
+                "etc/ipsec.conf",
+                "any -P out ipsec esp/",
+                "any -P out ipsec ah/",
+            ),
+            (
+                gw,
+                "etc/ipsec.conf",
+                "any -P in ipsec esp/",
+                "any -P in ipsec ah/",
+            ),
+        ]
+    };
+    let mut edits = vec![(
+        "east",
+        RACOON,
+        sainfo_enc,
+        "\tlifetime time 1 hour;\n\tencryption_algorithm blowfish;",
+    )];
+    edits.extend(esp_to_ah("east"));
+    edits.extend(esp_to_ah("west"));
+    let v = variant("clean-main-psk-ipfw", &edits);
+    assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+}

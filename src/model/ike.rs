@@ -669,19 +669,20 @@ pub fn phase2(i: &Side, r: &Side, rrem: &Remote) -> Result<(), Failure> {
                 return Err(fail(Status::Phase2Failed, FailureKind::NoInboundPolicy, format!("{} has no `-P in` policy for {} → {} and no generate_policy (racoon: no policy found)", r.gw.name, sel_text(src), sel_text(dst)), at));
             }
         }
-        // Algorithms must intersect; PFS and lifetime per the responder's proposal_check.
-        let names = |v: &[crate::model::racoon::AlgRef]| {
-            v.iter()
-                .map(|a| canonical(&a.name).to_string())
-                .collect::<Vec<_>>()
-        };
-        let enc_ok = names(&isa.encryption)
-            .iter()
-            .any(|e| names(&rsa.encryption).contains(e));
-        let auth_ok = names(&isa.authentication)
-            .iter()
-            .any(|e| names(&rsa.authentication).contains(e));
+        // Algorithms must intersect for the protocols the policy uses (racoon
+        // builds its proposals from the kernel policy: esp ⇒ encryption ×
+        // authentication, ah ⇒ authentication); key lengths, PFS and lifetime
+        // per the responder's proposal_check.
         let check = rrem.proposal_check;
+        let uses = |proto: &str| p.policy.rules.iter().any(|x| x.protocol.value == proto);
+        let (esp, ah) = (uses("esp"), uses("ah"));
+        let common = |mine: &[crate::model::racoon::AlgRef],
+                      theirs: &[crate::model::racoon::AlgRef]| {
+            mine.iter()
+                .any(|a| theirs.iter().any(|b| same_transform(a, b, check)))
+        };
+        let enc_ok = !esp || common(&isa.encryption, &rsa.encryption);
+        let auth_ok = !(esp || ah) || common(&isa.authentication, &rsa.authentication);
         let ipfs = isa.pfs_group.as_ref().map(|g| g.value);
         let rpfs = rsa.pfs_group.as_ref().map(|g| g.value);
         let pfs_ok = match check {
@@ -744,6 +745,31 @@ pub fn phase2(i: &Side, r: &Side, rrem: &Remote) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// `cmpsatrns`: the same transform, and a key length the responder's
+/// proposal_check allows (`peer` is the initiator's, `mine` the responder's).
+/// An omitted length is 128 for a cipher that takes one.
+fn same_transform(
+    peer: &crate::model::racoon::AlgRef,
+    mine: &crate::model::racoon::AlgRef,
+    check: ProposalCheck,
+) -> bool {
+    let len = |a: &crate::model::racoon::AlgRef| {
+        a.keylen.as_ref().map(|k| k.value).unwrap_or(
+            if crate::model::algorithms::keylen_rule(&a.name).is_some() {
+                128
+            } else {
+                0
+            },
+        )
+    };
+    canonical(&peer.name) == canonical(&mine.name)
+        && match check {
+            ProposalCheck::Obey => true,
+            ProposalCheck::Strict | ProposalCheck::Claim => len(peer) >= len(mine),
+            ProposalCheck::Exact => len(peer) == len(mine),
+        }
 }
 
 fn sel_text(s: &Selector) -> String {
