@@ -545,3 +545,41 @@ fn phase_two_key_lengths_and_protocols() {
     let v = variant("clean-main-psk-ipfw", &edits);
     assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
 }
+
+/// A `clientaddr` remote id matches the peer's own address (a host-to-host
+/// transport-mode policy).
+#[test]
+fn a_clientaddr_sainfo_matches_the_peer_itself() {
+    let v = variant(
+        "clean-main-psk-ipfw",
+        &[
+            (
+                "east",
+                "etc/ipsec.conf",
+                "",
+                "spdadd 203.0.113.1 198.51.100.1 any -P out ipsec esp/transport//require;\n\
+                 spdadd 198.51.100.1 203.0.113.1 any -P in ipsec esp/transport//require;\n",
+            ),
+            (
+                "west",
+                "etc/ipsec.conf",
+                "",
+                "spdadd 198.51.100.1 203.0.113.1 any -P out ipsec esp/transport//require;\n\
+                 spdadd 203.0.113.1 198.51.100.1 any -P in ipsec esp/transport//require;\n",
+            ),
+            (
+                "east",
+                RACOON,
+                "sainfo address 10.1.0.0/24 any address 10.2.0.0/24 any {",
+                "sainfo address 203.0.113.1 any address 198.51.100.1 any {",
+            ),
+            (
+                "west",
+                RACOON,
+                "sainfo address 10.2.0.0/24 any address 10.1.0.0/24 any {",
+                "sainfo address 198.51.100.1 any clientaddr {",
+            ),
+        ],
+    );
+    assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+}

@@ -10,7 +10,7 @@ use crate::model::racoon::{
     ExchangeMode, Phase1Proposal, ProposalCheck, Remote, Sainfo, DEFAULT_LIFETIME,
 };
 use crate::source::{FileId, Span};
-use crate::syntax::racoon::{SainfoId, Value};
+use crate::syntax::racoon::Value;
 use crate::syntax::setkey::{CommandKind, PolicyCommand, Selector};
 use std::net::IpAddr;
 
@@ -599,24 +599,25 @@ pub fn inbound_policies(
         .collect()
 }
 
-fn sel_eq(id: &SainfoId, sel: &Selector, upper: &str) -> bool {
-    crate::rules::gateway::id_matches(id, sel, upper)
-}
-
+/// `peer`: the other gateway's address, for a `clientaddr` remote id.
 fn find_sainfo<'a>(
     g: &'a Gateway,
     local: &Selector,
     remote: &Selector,
     upper: &str,
+    peer: IpAddr,
 ) -> Option<(FileId, &'a Sainfo)> {
+    use crate::rules::gateway::id_matches;
     // File order decides among candidates (racoon sorts by priority, then order).
     let cands = g.lookup().sainfo_candidates(local.host.ip, remote.host.ip);
     let mut found: Vec<(FileId, &Sainfo)> = cands
         .into_iter()
         .map(|(p, i)| (g.racoon[p].file, &g.racoon[p].model.sainfos[i]))
         .filter(|(_, s)| {
-            sel_eq(&s.local, local, upper)
-                && s.remote.as_ref().is_none_or(|r| sel_eq(r, remote, upper))
+            id_matches(&s.local, local, upper, None)
+                && s.remote
+                    .as_ref()
+                    .is_none_or(|r| id_matches(r, remote, upper, Some(peer)))
         })
         .collect();
     // A sainfo with both ids given beats one with anonymous ids.
@@ -640,10 +641,10 @@ pub fn phase2(i: &Side, r: &Side, rrem: &Remote) -> Result<(), Failure> {
             continue;
         };
         // The initiator's own sainfo is a per-gateway check (IPS4007); here the responder's.
-        let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value) else {
+        let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value, r.addr) else {
             continue;
         };
-        let Some((rsf, rsa)) = find_sainfo(r.gw, dst, src, &upper.value) else {
+        let Some((rsf, rsa)) = find_sainfo(r.gw, dst, src, &upper.value, i.addr) else {
             let at = vec![
                 (
                     r.gw.racoon.first().map_or(pf, |x| x.file),

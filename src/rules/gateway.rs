@@ -393,9 +393,14 @@ fn port_number(p: Option<&str>) -> Option<u32> {
 
 /// Does a sainfo id equal a policy selector as racoon compares them?
 /// Type, address bytes, prefix, port and protocol must all be identical.
-pub(crate) fn id_matches(id: &SainfoId, sel: &Selector, upper: &str) -> bool {
+/// `clientaddr` (a remote id) matches the peer's own address, `peer`.
+pub(crate) fn id_matches(id: &SainfoId, sel: &Selector, upper: &str, peer: Option<IpAddr>) -> bool {
     match id {
         SainfoId::Anonymous(_) => true,
+        SainfoId::ClientAddr(_) => peer.is_some_and(|p| {
+            let full = if p.is_ipv4() { 32 } else { 128 };
+            sel.host.ip == Some(p) && sel.prefix_len() == Some(full)
+        }),
         SainfoId::Address {
             address,
             port,
@@ -453,11 +458,11 @@ fn policy_without_sainfo(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             .into_iter()
             .map(|(pi, si)| &cx.gateway.racoon[pi].model.sainfos[si])
             .any(|si| {
-                id_matches(&si.local, src, &upper.value)
+                id_matches(&si.local, src, &upper.value, None)
                     && si
                         .remote
                         .as_ref()
-                        .is_none_or(|r| id_matches(r, dst, &upper.value))
+                        .is_none_or(|r| id_matches(r, dst, &upper.value, Some(peer)))
             });
         if found {
             continue;
