@@ -583,3 +583,26 @@ fn a_clientaddr_sainfo_matches_the_peer_itself() {
     );
     assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
 }
+
+/// A sainfo belongs to the phase-1 remote whose `ph1id` its `remoteid` names
+/// (both 0 by default).
+#[test]
+fn a_sainfo_must_name_the_remotes_ph1id() {
+    let ph1id = (
+        "west",
+        RACOON,
+        "remote 203.0.113.1 {",
+        "remote 203.0.113.1 {\n\tph1id 1;",
+    );
+    let sainfo = "sainfo address 10.2.0.0/24 any address 10.1.0.0/24 any {";
+    let v = variant("clean-main-psk-ipfw", &[ph1id]);
+    assert_eq!(east_to_west(&v), "PHASE2_FAILED", "{v}");
+    let v = variant(
+        "clean-main-psk-ipfw",
+        &[
+            ph1id,
+            ("west", RACOON, sainfo, &format!("{sainfo}\n\tremoteid 1;")),
+        ],
+    );
+    assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+}

@@ -599,13 +599,18 @@ pub fn inbound_policies(
         .collect()
 }
 
-/// `peer`: the other gateway's address, for a `clientaddr` remote id.
+/// The sainfo racoon picks (`getsainfo`) for a pair of ids, under the phase-1
+/// remote `rem`: its `remoteid` must be the remote's `ph1id`, and its `from`
+/// id (if any) the peer's phase-1 identifier. `peer` is the other gateway's
+/// address, for a `clientaddr` remote id.
 fn find_sainfo<'a>(
     g: &'a Gateway,
     local: &Selector,
     remote: &Selector,
     upper: &str,
     peer: IpAddr,
+    rem: &Remote,
+    peer_id: &(String, Option<String>),
 ) -> Option<(FileId, &'a Sainfo)> {
     use crate::rules::gateway::id_matches;
     // File order decides among candidates (racoon sorts by priority, then order).
@@ -614,16 +619,21 @@ fn find_sainfo<'a>(
         .into_iter()
         .map(|(p, i)| (g.racoon[p].file, &g.racoon[p].model.sainfos[i]))
         .filter(|(_, s)| {
-            id_matches(&s.local, local, upper, None)
+            s.remoteid == rem.ph1id
+                && s.from.as_ref().is_none_or(|f| same_identifier(f, peer_id))
+                && id_matches(&s.local, local, upper, None)
                 && s.remote
                     .as_ref()
                     .is_none_or(|r| id_matches(r, remote, upper, Some(peer)))
         })
         .collect();
-    // A sainfo with both ids given beats one with anonymous ids.
+    // A sainfo with both ids given beats one with anonymous ids; `remoteid`
+    // and `from` weigh more (3 each).
     found.sort_by_key(|(_, s)| {
         std::cmp::Reverse(
-            !s.local.is_anonymous() as u8
+            3 * (s.remoteid != 0) as u8
+                + 3 * s.from.is_some() as u8
+                + !s.local.is_anonymous() as u8
                 + s.remote.as_ref().is_some_and(|r| !r.is_anonymous()) as u8,
         )
     });
@@ -635,16 +645,19 @@ fn p2_lifetime(s: &Sainfo) -> u64 {
 }
 
 /// Phase 2 for every policy `i` has towards `r` (racoon-semantics §3–4).
-pub fn phase2(i: &Side, r: &Side, rrem: &Remote) -> Result<(), Failure> {
+pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Failure> {
+    let (i_ident, r_ident) = (my_id(irem, i.addr), my_id(rrem, r.addr));
     for (pf, p, pspan) in policies_to(i.gw, r.addr) {
         let (Some(src), Some(dst), Some(upper)) = (&p.src, &p.dst, &p.upper) else {
             continue;
         };
         // The initiator's own sainfo is a per-gateway check (IPS4007); here the responder's.
-        let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value, r.addr) else {
+        let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value, r.addr, irem, &r_ident)
+        else {
             continue;
         };
-        let Some((rsf, rsa)) = find_sainfo(r.gw, dst, src, &upper.value, i.addr) else {
+        let Some((rsf, rsa)) = find_sainfo(r.gw, dst, src, &upper.value, i.addr, rrem, &i_ident)
+        else {
             let at = vec![
                 (
                     r.gw.racoon.first().map_or(pf, |x| x.file),

@@ -259,8 +259,8 @@ fn direction(
                 out.extend(failure_diag(&f));
                 return f.status;
             }
-            Ok((_, (_, rrem))) => {
-                if let Err(f) = ike::phase2(&i, &r, rrem) {
+            Ok(((_, irem), (_, rrem))) => {
+                if let Err(f) = ike::phase2(&i, &r, irem, rrem) {
                     out.extend(failure_diag(&f));
                     return f.status;
                 }
