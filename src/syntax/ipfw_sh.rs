@@ -592,6 +592,33 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Skip to the `close` that balances an `open` just passed (single quotes
+    /// and backslashes respected); to the end when there is none.
+    fn skip_balanced(&mut self, open: u8, close: u8) {
+        let mut depth = 1;
+        while let Some(c) = self.peek(0) {
+            self.i += 1;
+            match c {
+                c if c == open => depth += 1,
+                c if c == close => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                b'\'' => {
+                    let end = self.s[self.i..]
+                        .find('\'')
+                        .map_or(self.b.len(), |j| self.i + j);
+                    self.i = (end + 1).min(self.b.len());
+                }
+                b'\\' => self.i += 1,
+                _ => {}
+            }
+        }
+        self.i = self.i.min(self.b.len());
+    }
+
     /// `$...` at self.i; `None` when the `$` is literal.
     fn dollar(&mut self, quoted: bool) -> Option<Part> {
         let start = self.i;
@@ -600,22 +627,7 @@ impl<'a> Lexer<'a> {
             b'{' if self.depth >= MAX_NESTING => {
                 // Too deep to follow: unknown, like a command substitution.
                 self.i += 2;
-                let mut depth = 1;
-                while let Some(c) = self.peek(0) {
-                    self.i += 1;
-                    match c {
-                        b'{' => depth += 1,
-                        b'}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        b'\\' => self.i += 1,
-                        _ => {}
-                    }
-                }
-                self.i = self.i.min(self.b.len());
+                self.skip_balanced(b'{', b'}');
                 Some(Part::Subst(Span::new(start, self.i)))
             }
             b'{' => {
@@ -628,28 +640,7 @@ impl<'a> Lexer<'a> {
             b'(' => {
                 // $(...) or $((...)): find the matching paren.
                 self.i += 2;
-                let mut depth = 1;
-                while let Some(c) = self.peek(0) {
-                    self.i += 1;
-                    match c {
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        b'\'' => {
-                            let end = self.s[self.i..]
-                                .find('\'')
-                                .map_or(self.b.len(), |j| self.i + j);
-                            self.i = (end + 1).min(self.b.len());
-                        }
-                        b'\\' => self.i += 1,
-                        _ => {}
-                    }
-                }
-                self.i = self.i.min(self.b.len());
+                self.skip_balanced(b'(', b')');
                 Some(Part::Subst(Span::new(start, self.i)))
             }
             c if is_name_start(c) => {
