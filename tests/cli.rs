@@ -315,3 +315,47 @@ fn github_format_is_one_workflow_command_per_finding() {
         assert!(msg.starts_with(&d["message"].as_str().unwrap().replace('%', "%25")));
     }
 }
+
+/// ipsec-tools syntax FreeBSD's setkey rejects, line by line, and aes-cbc on
+/// FreeBSD 12 (not a keyword there: a syntax error).
+#[test]
+fn setkey_constructs_freebsd_does_not_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ipsec.conf");
+    std::fs::write(
+        &file,
+        "add 192.0.2.1[4500] 198.51.100.1[4500] esp 0x1000 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n\
+         add 192.0.2.1 198.51.100.1 ah 0x1001 -A hmac-sha256 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff;\n\
+         exit;\n\
+         add 192.0.2.1 198.51.100.1 esp 0x1002 -E aes-cbc 0x00112233445566778899aabbccddeeff;\n",
+    )
+    .unwrap();
+    let out = cmd()
+        .args(["--format", "json", "--target", "freebsd-12"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for line in [1, 2, 3] {
+        assert!(
+            found.contains(&("IPS3011".into(), line, "error".into())),
+            "line {line}: {found:?}"
+        );
+    }
+    assert!(
+        found.contains(&("IPS3002".into(), 4, "error".into())),
+        "{found:?}"
+    );
+}

@@ -144,14 +144,15 @@ fn algorithm_support(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
                     );
                 }
             } else if name == "aes-cbc" && cx.target.release() < 13 {
+                // Not a keyword of FreeBSD 12's lexer: a syntax error, and the
+                // rest of the file is not loaded.
                 out.push(
                     Diagnostic::new(
                         &ALGORITHM_SUPPORT,
                         cx.file,
                         a.name.span,
-                        "FreeBSD 12's setkey does not know `aes-cbc`",
+                        "FreeBSD 12's setkey does not know `aes-cbc`: a syntax error, the rest of the file is not loaded",
                     )
-                    .with_severity(Severity::Warning)
                     .with_help("write `rijndael-cbc` (the same algorithm)"),
                 );
             } else if name == "null"
@@ -500,8 +501,9 @@ fn level_use(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
 
 rule!(LINUX_ONLY, "IPS3011", "linux-only-setkey", Error,
     "ipsec-tools (Linux) setkey syntax that FreeBSD's setkey does not accept.",
-    why: "FreeBSD's SPD has only `in` and `out`; `fwd`, `spdupdate`, policy priorities, `esp-udp`,\n\
-          `-bh`/`-bs`/`-ctx`, `tagged` policies and `entrust`/`bypass` are ipsec-tools or Linux features.",
+    why: "FreeBSD's SPD has only `in` and `out`; `fwd`, `spdupdate`, `exit`, policy priorities, `esp-udp`\n\
+          and ports on SA addresses, `-bh`/`-bs`/`-ctx`, `tagged` policies, `entrust`/`bypass` and the\n\
+          names `hmac-sha256`/`384`/`512` (FreeBSD: `hmac-sha2-256`...) are ipsec-tools or Linux features.",
     bad: "spdadd 10.1.0.0/24 10.2.0.0/24 any -P fwd ipsec esp/tunnel/A-B/require;",
     good: "spdadd 10.1.0.0/24 10.2.0.0/24 any -P in ipsec esp/tunnel/A-B/require;",
     log: Some("syntax error"));
@@ -518,12 +520,29 @@ fn linux_only(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
     for c in &cx.setkey.commands {
         match &c.kind {
             CommandKind::SpdUpdate(_) => say(c.keyword.span, "`spdupdate`"),
+            CommandKind::Exit => say(c.keyword.span, &format!("`{}`", c.keyword.value)),
             CommandKind::Add(sa) | CommandKind::Get(sa) | CommandKind::Delete(sa) => {
                 if sa.protocol.value == "esp-udp" {
                     say(sa.protocol.span, "`esp-udp`");
                 }
                 for e in &sa.linux_extensions {
                     say(*e, "this option");
+                }
+                // ipsec-tools' addr[port] for NAT-T SAs.
+                for port in [&sa.src.port, &sa.dst.port].into_iter().flatten() {
+                    say(port.span, "a port on an SA address");
+                }
+                // ipsec-tools' short names for the SHA-2 HMACs.
+                if let Some(a) = &sa.authentication {
+                    if let Some(n) = ["hmac-sha256", "hmac-sha384", "hmac-sha512"]
+                        .iter()
+                        .find(|n| a.name.value == **n)
+                    {
+                        say(
+                            a.name.span,
+                            &format!("`{n}` (write `hmac-sha2-{}`)", &n[8..]),
+                        );
+                    }
                 }
             }
             _ => {}
