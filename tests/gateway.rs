@@ -336,3 +336,34 @@ fn a_directory_configured_as_a_file_is_a_finding() {
     assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
     assert!(codes(&r).contains(&"IPS4001"), "{:?}", codes(&r));
 }
+
+/// A firewall script that is missing loads no rule: the kernel's default rule
+/// (deny) stops the tunnel, not "no firewall".
+#[test]
+fn a_missing_firewall_script_leaves_the_default_deny() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/etc/rc.conf",
+        format!("{RC}firewall_enable=\"YES\"\nfirewall_script=\"/etc/ipfw.sh\"\n"),
+    );
+    let c = codes(&run(&fs, "gw"));
+    assert!(c.contains(&"IPS5002"), "{c:?}");
+}
+
+/// A prototype firewall with a kernel whose default rule accepts is not
+/// reported by IPS5006 (the packet checks decide).
+#[test]
+fn prototype_firewall_with_default_accept() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/etc/rc.conf",
+        format!("{RC}firewall_enable=\"YES\"\nfirewall_type=\"client\"\n"),
+    );
+    assert!(codes(&run(&fs, "gw")).contains(&"IPS5006"));
+    fs.insert(
+        "gw/boot/loader.conf",
+        "net.inet.ip.fw.default_to_accept=\"1\"\n",
+    );
+    let c = codes(&run(&fs, "gw"));
+    assert!(!c.contains(&"IPS5006"), "{c:?}");
+}

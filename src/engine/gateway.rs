@@ -627,6 +627,21 @@ fn load_firewalls(
                 (id, crate::syntax::ipfw_sh::evaluate(id, &text, &sh))
             })
         };
+        if run.is_none() {
+            // The script is missing (reported with the gateway's files): rc
+            // loads no rule, and the kernel's default rule decides alone.
+            if let Some(o) =
+                g.rc.origin("firewall_script")
+                    .or(g.rc.origin("firewall_enable"))
+            {
+                out.push(crate::rules::firewall::LoadedFirewall {
+                    kind: Firewall::Ipfw,
+                    file: o.file,
+                    anchor: o.value_span,
+                    ruleset: Box::new(IpfwRuleset::load(std::iter::empty(), env.clone())),
+                });
+            }
+        }
         if let Some((script_id, sh)) = run {
             report.diagnostics.extend(sh.diagnostics);
             // The script's commands, with `ipfw /path` loads replaced by the file's commands.

@@ -474,8 +474,9 @@ fn ike_responder_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
 rule!(PROTOTYPE_BLOCKS_IPSEC, "IPS5006", "prototype-firewall-blocks-ipsec", Error,
     "rc.conf selects an rc.firewall prototype that passes neither IKE nor ESP.",
     why: "None of FreeBSD's `firewall_type` prototypes (client, simple, closed, workstation, UNKNOWN)\n\
-          passes ESP/AH, and only `workstation` passes outbound UDP; on an IPsec gateway every tunnel\n\
-          packet ends at the default deny rule.",
+          passes ESP/AH or IKE from the peer (`workstation` passes only the UDP this gateway starts, with\n\
+          keep-state); on an IPsec gateway the tunnel's packets end at the default deny rule, unless the\n\
+          kernel's default rule accepts (net.inet.ip.fw.default_to_accept=1).",
     bad: "firewall_enable=\"YES\"\nfirewall_type=\"simple\"\nipsec_enable=\"YES\"",
     good: "firewall_enable=\"YES\"\nfirewall_type=\"/etc/ipfw.rules\"   # with IKE and ESP rules",
     log: Some("phase1 negotiation failed due to time up."));
@@ -491,12 +492,25 @@ fn prototype_blocks_ipsec(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
     {
         return;
     }
+    // With a default rule that accepts, the packet checks (IPS5001/5002) tell.
+    if g.loader
+        .value("net.inet.ip.fw.default_to_accept")
+        .trim_matches('"')
+        == "1"
+    {
+        return;
+    }
     let m =
         g.rc.origin("firewall_type")
             .or(g.rc.origin("firewall_enable"));
     let Some(m) = m else { return };
+    let passes = if ty == "workstation" {
+        "passes only the IKE this gateway starts (udp from me, keep-state): no IKE from the peer and no ESP"
+    } else {
+        "passes no IKE (UDP 500) and no ESP"
+    };
     out.push(
-        Diagnostic::new(&PROTOTYPE_BLOCKS_IPSEC, m.file, m.value_span, format!("firewall_type `{}` passes no IKE (UDP 500) and no ESP: the tunnels end at the default deny rule", g.rc.value("firewall_type")))
+        Diagnostic::new(&PROTOTYPE_BLOCKS_IPSEC, m.file, m.value_span, format!("firewall_type `{}` {passes}: the tunnels end at the default deny rule", g.rc.value("firewall_type")))
             .with_help("use a rules file (firewall_type=\"/etc/ipfw.rules\") that passes UDP 500/4500 and ESP between the tunnel endpoints"),
     );
 }
