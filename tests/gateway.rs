@@ -367,3 +367,26 @@ fn prototype_firewall_with_default_accept() {
     let c = codes(&run(&fs, "gw"));
     assert!(!c.contains(&"IPS5006"), "{c:?}");
 }
+
+/// Without net.inet.ipsec.filtertunnel the anti-spoof rule is a latent trap
+/// (a warning); the IPv6 sysctl does not turn IPv4 filtering on.
+#[test]
+fn antispoof_rule_is_latent_without_ipv4_filtertunnel() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &common::project().join("corpus/rules/IPS5007/bad"),
+        tmp.path(),
+    );
+    let sysctl = tmp.path().join("etc/sysctl.conf");
+    let severity = |r: &ipseclint::Report| {
+        r.diagnostics
+            .iter()
+            .find(|d| d.code() == "IPS5007")
+            .map(|d| d.severity)
+    };
+    assert_eq!(severity(&run_disk(tmp.path())), Some(Severity::Error));
+    std::fs::write(&sysctl, "net.inet6.ipsec6.filtertunnel=1\n").unwrap();
+    assert_eq!(severity(&run_disk(tmp.path())), Some(Severity::Warning));
+    std::fs::remove_file(&sysctl).unwrap();
+    assert_eq!(severity(&run_disk(tmp.path())), Some(Severity::Warning));
+}

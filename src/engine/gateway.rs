@@ -426,8 +426,8 @@ fn firewall_env(g: &Gateway) -> crate::model::firewall::FirewallEnv {
             "1" => Some(true),
             _ => None,
         },
-        filter_tunnel: sysctl("net.inet.ipsec.filtertunnel") == "1"
-            || sysctl("net.inet6.ipsec6.filtertunnel") == "1",
+        filter_tunnel: sysctl("net.inet.ipsec.filtertunnel") == "1",
+        filter_tunnel6: sysctl("net.inet6.ipsec6.filtertunnel") == "1",
     }
 }
 

@@ -296,9 +296,23 @@ pub struct FirewallEnv {
     /// ipfw: IPFIREWALL_DEFAULT_TO_ACCEPT / net.inet.ip.fw.default_to_accept;
     /// ipf: pass unless IPFILTER_DEFAULT_BLOCK.
     pub default_pass: Option<bool>,
-    /// Decapsulated tunnel traffic is filtered (net.inet.ipsec.filtertunnel=1,
+    /// Decapsulated IPv4 tunnel traffic is filtered (net.inet.ipsec.filtertunnel=1,
     /// IPSEC_FILTERTUNNEL / IPSEC_FILTERGIF).
     pub filter_tunnel: bool,
+    /// The same for IPv6 (net.inet6.ipsec6.filtertunnel=1).
+    pub filter_tunnel6: bool,
+}
+
+impl FirewallEnv {
+    /// Does the firewall see this decapsulated packet? Each address family
+    /// has its own sysctl.
+    pub fn filters_decapsulated(&self, p: &Packet) -> bool {
+        if p.src.is_ipv6() {
+            self.filter_tunnel6
+        } else {
+            self.filter_tunnel
+        }
+    }
 }
 
 /// A loaded ruleset of either firewall.

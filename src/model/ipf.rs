@@ -2342,7 +2342,7 @@ impl Ruleset for IpfRuleset {
                 // Decapsulated packets bypass the filter unless the kernel
                 // filters tunnel traffic (net.inet.ipsec.filtertunnel,
                 // IPSEC_FILTERTUNNEL/IPSEC_FILTERGIF).
-                if p.ipsec_done && !env.filter_tunnel {
+                if p.ipsec_done && !env.filters_decapsulated(p) {
                     return Decision {
                         verdict: Verdict::Pass,
                         rule: None,

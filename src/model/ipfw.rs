@@ -1281,7 +1281,7 @@ impl crate::model::firewall::Ruleset for IpfwRuleset {
         packets
             .iter()
             .map(|p| {
-                if p.ipsec_done && !env.filter_tunnel {
+                if p.ipsec_done && !env.filters_decapsulated(p) {
                     Decision {
                         verdict: crate::model::firewall::Verdict::Pass,
                         rule: None,

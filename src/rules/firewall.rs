@@ -557,7 +557,18 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
         }
-        let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&inner)) else {
+        // Probe as if the kernel filtered decapsulated packets: a rule that
+        // would drop them is an error when it does, a latent trap otherwise.
+        let filtered = cx.env.filters_decapsulated(&inner);
+        let probe = FirewallCtx {
+            env: FirewallEnv {
+                filter_tunnel: true,
+                filter_tunnel6: true,
+                ..cx.env.clone()
+            },
+            ..*cx
+        };
+        let Some((fw, d, _)) = verdict(&probe, std::slice::from_ref(&inner)) else {
             continue;
         };
         // An explicit rule that singles out source addresses (anti-spoof,
@@ -569,7 +580,7 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             .and_then(|r| rules.iter().find(|x| x.rule.index == r.index))
             .and_then(|r| r.space.as_ref())
             .is_some_and(|s| !matches!(s.src, AddrSpace::Any));
-        let (sev, how) = match (cx.env.filter_tunnel, by_source_rule) {
+        let (sev, how) = match (filtered, by_source_rule) {
             (true, _) => (Severity::Error, "the kernel filters decapsulated packets (net.inet.ipsec.filtertunnel=1), so the tunnel comes up but this traffic vanishes"),
             (false, true) => (Severity::Warning, "latent: today the kernel does not filter decapsulated packets, but with net.inet.ipsec.filtertunnel=1 (or enc0 filtering) the tunnel's traffic would vanish"),
             (false, false) => continue,
