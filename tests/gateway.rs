@@ -390,3 +390,40 @@ fn antispoof_rule_is_latent_without_ipv4_filtertunnel() {
     std::fs::remove_file(&sysctl).unwrap();
     assert_eq!(severity(&run_disk(tmp.path())), Some(Severity::Warning));
 }
+
+/// With NAT-T the peer's own exchanges arrive on UDP 4500 as well: a firewall
+/// that admits 4500 only as replies to this gateway's packets is reported.
+#[test]
+fn natt_exchanges_the_peer_starts_must_get_in() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/etc/rc.conf",
+        format!("{RC}firewall_enable=\"YES\"\nfirewall_type=\"/etc/ipfw.rules\"\n"),
+    );
+    fs.insert(
+        "gw/usr/local/etc/racoon/racoon.conf",
+        RACOON.replacen(
+            "exchange_mode main;",
+            "exchange_mode main;\n nat_traversal on;",
+            1,
+        ),
+    );
+    fs.insert(
+        "gw/etc/ipfw.rules",
+        "add 100 allow udp from 198.51.100.1 500 to 203.0.113.1 500 in via em0\n\
+         add 110 allow udp from 203.0.113.1 500 to 198.51.100.1 500 out via em0\n\
+         add 120 allow udp from me 4500 to any 4500 out via em0 keep-state\n\
+         add 130 allow esp from any to any\n\
+         add 140 allow ip from any to any via em1\n\
+         add 65000 deny ip from any to any\n",
+    );
+    let r = run(&fs, "gw");
+    let natt: Vec<&str> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code() == "IPS5005")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(natt.iter().any(|m| m.contains("UDP 4500")), "{natt:?}");
+    assert!(!natt.iter().any(|m| m.contains("UDP 500)")), "{natt:?}");
+}

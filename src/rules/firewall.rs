@@ -448,22 +448,27 @@ rule!(IKE_RESPONDER_BLOCKED, "IPS5005", "ike-responder-blocked", Error,
 
 fn ike_responder_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
     for t in tunnels(cx.gateway) {
-        let request = Packet::udp(Dir::In, t.iface.as_deref(), t.peer, 500, t.local, 500);
-        let reply = request.reply(Dir::Out, t.iface.as_deref());
-        let initiator_ok = verdict(
-            cx,
-            &[request.reply(Dir::Out, t.iface.as_deref()), request.clone()],
-        )
-        .is_none();
-        if let Some((fw, d, _)) = verdict(cx, &[request, reply]) {
-            // Report it here only when this gateway can at least initiate (else IPS5003 says it).
-            if initiator_ok {
+        // With NAT-T the peer's exchanges come on UDP 4500 too.
+        let ports: &[u16] = if t.nat_t { &[500, 4500] } else { &[500] };
+        for &port in ports {
+            let request = Packet::udp(Dir::In, t.iface.as_deref(), t.peer, port, t.local, port);
+            let reply = request.reply(Dir::Out, t.iface.as_deref());
+            let initiator_ok = verdict(
+                cx,
+                &[request.reply(Dir::Out, t.iface.as_deref()), request.clone()],
+            )
+            .is_none();
+            // Report it here only when this gateway can at least initiate (else IPS5003/5004 say it).
+            if let (Some((fw, d, _)), true) = (verdict(cx, &[request, reply]), initiator_ok) {
                 out.push(blocked(
                     cx,
                     &IKE_RESPONDER_BLOCKED,
                     fw,
                     &d,
-                    format!("IKE that {} starts cannot reach {}", t.peer, t.local),
+                    format!(
+                        "IKE (UDP {port}) that {} starts cannot reach {}",
+                        t.peer, t.local
+                    ),
                     &t,
                 ));
             }
