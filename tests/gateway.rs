@@ -427,3 +427,50 @@ fn natt_exchanges_the_peer_starts_must_get_in() {
     assert!(natt.iter().any(|m| m.contains("UDP 4500")), "{natt:?}");
     assert!(!natt.iter().any(|m| m.contains("UDP 500)")), "{natt:?}");
 }
+
+/// The Handbook's gif + IPsec VPN: the SPD encrypts the IP-in-IP packets, so
+/// the firewall sees ESP, not protocol 4, on the outside.
+#[test]
+fn gif_inside_ipsec_needs_no_ipencap_rule() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/etc/rc.conf",
+        format!(
+            "{RC}gif_interfaces=\"gif0\"\ngifconfig_gif0=\"203.0.113.1 198.51.100.1\"\n\
+             ifconfig_gif0=\"inet 10.1.0.1 10.2.0.1 netmask 0xffffffff\"\n\
+             firewall_enable=\"YES\"\nfirewall_type=\"/etc/ipfw.rules\"\n"
+        ),
+    );
+    fs.insert(
+        "gw/etc/ipsec.conf",
+        "flush;\nspdflush;\n\
+         spdadd 203.0.113.1/32 198.51.100.1/32 ipencap -P out ipsec esp/tunnel/203.0.113.1-198.51.100.1/require;\n\
+         spdadd 198.51.100.1/32 203.0.113.1/32 ipencap -P in ipsec esp/tunnel/198.51.100.1-203.0.113.1/require;\n",
+    );
+    fs.insert(
+        "gw/etc/ipfw.rules",
+        "add 100 allow udp from any 500 to any 500\n\
+         add 110 allow esp from any to any\n\
+         add 120 allow ip from any to any via gif0\n\
+         add 130 allow ip from any to any via em1\n\
+         add 65000 deny ip from any to any\n",
+    );
+    let r = run(&fs, "gw");
+    let gif: Vec<&str> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code() == "IPS5008")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(gif.is_empty(), "{gif:?}");
+    // Without the policies the IP-in-IP packets are on the wire and blocked.
+    fs.insert("gw/etc/ipsec.conf", SPD);
+    let r = run(&fs, "gw");
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.code() == "IPS5008" && d.message.contains("IP-in-IP")),
+        "{:?}",
+        codes(&r)
+    );
+}

@@ -621,10 +621,16 @@ fn gif_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             .find(|a| a.net.addr() == gif.src)
             .map(|a| a.interface.clone());
         let t = gif_tunnel(&gif, iface.clone(), vec![proto::IPENCAP]);
-        let pkts = [
+        let mut pkts = vec![
             Packet::new(Dir::Out, iface.as_deref(), proto::IPENCAP, gif.src, gif.dst),
             Packet::new(Dir::In, iface.as_deref(), proto::IPENCAP, gif.dst, gif.src),
         ];
+        if gif_protected(g, &gif) {
+            // The firewall sees ESP on the wire (checked with the tunnels); the
+            // IP-in-IP packet leaves encrypted and comes in decapsulated.
+            pkts.remove(0);
+            pkts[0].ipsec_done = true;
+        }
         report_blocked_gif_packets(cx, &t, pkts, out, |p| {
             format!(
                 "IP-in-IP (protocol 4) from {} to {} for {} is blocked",
@@ -640,7 +646,7 @@ fn gif_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let t = gif_tunnel(&gif, Some(a.interface.clone()), vec![]);
-        let pkts = [
+        let pkts = vec![
             Packet::new(Dir::In, Some(&a.interface), proto::ICMP, peer, a.net.addr()),
             Packet::new(
                 Dir::Out,
@@ -660,10 +666,30 @@ fn gif_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
 }
 
 /// Report each of a gif tunnel's packets that a firewall blocks.
+/// The SPD protects a gif tunnel's IP-in-IP packets (the FreeBSD Handbook's
+/// gif + IPsec VPN: `spdadd SRC DST ipencap -P out ipsec esp/...`).
+fn gif_protected(g: &Gateway, gif: &crate::model::gateway::Gif) -> bool {
+    crate::model::ike::policies_to(g, gif.dst)
+        .iter()
+        .any(|(_, p, _)| {
+            p.upper
+                .as_ref()
+                .is_some_and(|u| matches!(u.value.as_str(), "ipencap" | "4" | "any"))
+                && p.src
+                    .as_ref()
+                    .and_then(|s| s.net())
+                    .is_some_and(|n| n.contains(&gif.src))
+                && p.dst
+                    .as_ref()
+                    .and_then(|d| d.net())
+                    .is_some_and(|n| n.contains(&gif.dst))
+        })
+}
+
 fn report_blocked_gif_packets(
     cx: &FirewallCtx,
     t: &Tunnel,
-    packets: [Packet; 2],
+    packets: Vec<Packet>,
     out: &mut Vec<Diagnostic>,
     describe: impl Fn(&Packet) -> String,
 ) {
