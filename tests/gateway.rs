@@ -474,3 +474,30 @@ fn gif_inside_ipsec_needs_no_ipencap_rule() {
         codes(&r)
     );
 }
+
+/// On a DHCP gateway `me` and `via em0` still stand for the tunnel's own
+/// address: the configuration names it (SPD tunnel source), rc.conf cannot.
+#[test]
+fn dhcp_gateway_rules_with_me_pass_the_tunnel() {
+    let mut fs = gateway("gw");
+    fs.insert(
+        "gw/etc/rc.conf",
+        RC.replace(
+            "ifconfig_em0=\"inet 203.0.113.1/24\"",
+            "ifconfig_em0=\"DHCP\"",
+        ) + "firewall_enable=\"YES\"\nfirewall_type=\"/etc/ipfw.rules\"\n",
+    );
+    fs.insert(
+        "gw/etc/ipfw.rules",
+        "add 100 allow udp from 198.51.100.1 500 to me 500 in via em0\n\
+         add 110 allow udp from me 500 to 198.51.100.1 500 out via em0\n\
+         add 120 allow esp from 198.51.100.1 to me in via em0\n\
+         add 130 allow esp from me to 198.51.100.1 out via em0\n\
+         add 140 allow ip from any to any via em1\n\
+         add 65000 deny ip from any to any\n",
+    );
+    let c = codes(&run(&fs, "gw"));
+    for code in ["IPS5002", "IPS5003", "IPS5005"] {
+        assert!(!c.contains(&code), "{code}: {c:?}");
+    }
+}

@@ -421,13 +421,24 @@ fn firewall_env(g: &Gateway) -> crate::model::firewall::FirewallEnv {
     let sysctl = |name: &str| g.sysctl.value(name).trim().to_string();
     let loader = |name: &str| g.loader.value(name).trim().trim_matches('"').to_string();
     crate::model::firewall::FirewallEnv {
-        local: g.addresses().iter().map(|a| a.net.addr()).collect(),
+        local: local_addresses(g),
         default_pass: match loader("net.inet.ip.fw.default_to_accept").as_str() {
             "1" => Some(true),
             _ => None,
         },
         filter_tunnel: sysctl("net.inet.ipsec.filtertunnel") == "1",
         filter_tunnel6: sysctl("net.inet6.ipsec6.filtertunnel") == "1",
+    }
+}
+
+/// The addresses ipfw's `me` stands for: those rc.conf configures, and when
+/// an interface takes its address at run time, the ones the configuration
+/// uses as this gateway's own (tunnel sources, racoon listen).
+fn local_addresses(g: &Gateway) -> Vec<std::net::IpAddr> {
+    if g.has_dynamic_address() {
+        g.owned_addresses()
+    } else {
+        g.addresses().iter().map(|a| a.net.addr()).collect()
     }
 }
 
@@ -581,7 +592,7 @@ fn load_firewalls(
     if g.rc.yes("firewall_enable") {
         let addrs = g.addresses();
         let mut env = IpfwEnv {
-            local: addrs.iter().map(|a| a.net.addr()).collect(),
+            local: local_addresses(g),
             kernel_ipsec: true,
             default_accept: g
                 .loader

@@ -341,18 +341,57 @@ impl Gateway {
         out
     }
 
+    /// The addresses a gateway owns: rc.conf interfaces, racoon listen
+    /// addresses, SPD tunnel sources and gif sources.
+    pub fn owned_addresses(&self) -> Vec<IpAddr> {
+        use crate::syntax::setkey::{CommandKind, Direction};
+        let mut v: Vec<IpAddr> = self.addresses().iter().map(|a| a.net.addr()).collect();
+        for p in &self.racoon {
+            v.extend(p.model.listen.iter().map(|l| l.value));
+        }
+        if let Some((_, s)) = &self.setkey {
+            for c in &s.commands {
+                if let CommandKind::SpdAdd(p) = &c.kind {
+                    if p.policy.direction.value == Direction::Out {
+                        for r in &p.policy.rules {
+                            if let Some((a, _)) = &r.endpoints {
+                                v.extend(a.ip);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        v.extend(self.gifs().iter().map(|x| x.src));
+        v.retain(|a| !a.is_loopback());
+        v
+    }
+
+    /// The interfaces that get their address at run time (DHCP, SYNCDHCP).
+    pub fn dhcp_interfaces(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .rc
+            .vars()
+            .filter_map(|v| {
+                let iface = v.name.strip_prefix("ifconfig_")?;
+                v.value
+                    .split_whitespace()
+                    .any(|w| w.eq_ignore_ascii_case("DHCP") || w.eq_ignore_ascii_case("SYNCDHCP"))
+                    .then(|| iface.to_string())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
     /// Some interface gets its address at run time (DHCP, SYNCDHCP): the
     /// gateway's address set is then incomplete.
     pub fn has_dynamic_address(&self) -> bool {
-        self.rc.vars().any(|v| {
-            v.name.starts_with("ifconfig_")
-                && v.value
-                    .split_whitespace()
-                    .any(|w| w.eq_ignore_ascii_case("DHCP") || w.eq_ignore_ascii_case("SYNCDHCP"))
-        }) || self
-            .rc
-            .vars()
-            .any(|v| v.name == "ppp_enable" && crate::model::rcconf::is_yes(&v.value))
+        !self.dhcp_interfaces().is_empty()
+            || self
+                .rc
+                .vars()
+                .any(|v| v.name == "ppp_enable" && crate::model::rcconf::is_yes(&v.value))
     }
 
     /// Is `ip` an address of this gateway? `None` when rc.conf does not say

@@ -92,11 +92,15 @@ pub struct Tunnel {
 /// Every tunnel the gateway's SPD and racoon.conf describe.
 pub fn tunnels(g: &Gateway) -> Vec<Tunnel> {
     let addrs = g.addresses();
+    // An address rc.conf does not configure is the one DHCP gives, when a
+    // single interface gets its address that way.
+    let dhcp = g.dhcp_interfaces();
     let iface_of = |ip: IpAddr| {
         addrs
             .iter()
             .find(|a| a.net.addr() == ip)
             .map(|a| a.interface.clone())
+            .or_else(|| (dhcp.len() == 1).then(|| dhcp[0].clone()))
     };
     let l = g.lookup();
     let nat_t = |peer: IpAddr| {

@@ -102,36 +102,11 @@ pub const RULES: &[&RuleMeta] = &[
     &MANUAL_SA_MISMATCH,
 ];
 
-/// The addresses a gateway owns: rc.conf interfaces, racoon listen
-/// addresses, SPD tunnel sources and gif sources.
-fn owned(g: &Gateway) -> Vec<IpAddr> {
-    let mut v: Vec<IpAddr> = g.addresses().iter().map(|a| a.net.addr()).collect();
-    for p in &g.racoon {
-        v.extend(p.model.listen.iter().map(|l| l.value));
-    }
-    if let Some((_, s)) = &g.setkey {
-        for c in &s.commands {
-            if let CommandKind::SpdAdd(p) = &c.kind {
-                if p.policy.direction.value == crate::syntax::setkey::Direction::Out {
-                    for r in &p.policy.rules {
-                        if let Some((a, _)) = &r.endpoints {
-                            v.extend(a.ip);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    v.extend(g.gifs().iter().map(|x| x.src));
-    v.retain(|a| !a.is_loopback());
-    v
-}
-
 /// Pair the gateways and check every pair both ways.
 pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
     let mut owner: HashMap<IpAddr, usize> = HashMap::new();
     for (i, s) in site.iter().enumerate() {
-        for a in owned(&s.gateway) {
+        for a in s.gateway.owned_addresses() {
             owner.entry(a).or_insert(i);
         }
     }
@@ -174,8 +149,8 @@ pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
     for ((a, b), (la, lb)) in pairs {
         let (ga, gb) = (&site[a], &site[b]);
         // The address each side uses: the one the other refers to, else its first own address.
-        let la = la.or_else(|| owned(&ga.gateway).into_iter().next());
-        let lb = lb.or_else(|| owned(&gb.gateway).into_iter().next());
+        let la = la.or_else(|| ga.gateway.owned_addresses().into_iter().next());
+        let lb = lb.or_else(|| gb.gateway.owned_addresses().into_iter().next());
         let (Some(la), Some(lb)) = (la, lb) else {
             continue;
         };
