@@ -501,3 +501,37 @@ fn dhcp_gateway_rules_with_me_pass_the_tunnel() {
         assert!(!c.contains(&code), "{code}: {c:?}");
     }
 }
+
+/// The port's rc script requires racoon.conf at its own path, whatever file
+/// racoon_flags `-f` names.
+#[test]
+fn the_rc_script_requires_the_default_racoon_conf() {
+    let mut fs = MemoryFs::default();
+    for (p, t) in [
+        (
+            "gw/etc/rc.conf",
+            format!("{RC}racoon_flags=\"-f /usr/local/etc/racoon/vpn.conf\"\n"),
+        ),
+        ("gw/etc/ipsec.conf", SPD.to_string()),
+        ("gw/usr/local/etc/racoon/vpn.conf", RACOON.to_string()),
+        ("gw/usr/local/etc/racoon/psk.txt", PSK.to_string()),
+        ("gw/.mtree", MTREE.to_string()),
+    ] {
+        fs.insert(p, t);
+    }
+    let r = run(&fs, "gw");
+    let found: Vec<&str> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code() == "IPS4003")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("required_files"), "{found:?}");
+    // With the default file present too, nothing is missing.
+    fs.insert(
+        "gw/usr/local/etc/racoon/racoon.conf",
+        "# placeholder for rc\n",
+    );
+    assert!(!codes(&run(&fs, "gw")).contains(&"IPS4003"));
+}

@@ -246,6 +246,11 @@ pub fn load_gateway(
     } else {
         None
     };
+    // The port's rc script checks its own path (required_files) whatever
+    // racoon_flags says.
+    if conf_path != RACOON_CONF {
+        ld.note(Role::RacoonRcRequired, RACOON_CONF.to_string(), None);
+    }
     let mut racoon = Vec::new();
     if let Some(id) = ld.take(Role::Racoon, &conf_path, mention, "/", report) {
         let text = report.db.get(id).text.clone();

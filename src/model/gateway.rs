@@ -17,6 +17,9 @@ use std::path::PathBuf;
 pub enum Role {
     RcConf,
     Racoon,
+    /// The port's racoon.conf, which the rc script requires (required_files)
+    /// even when racoon_flags names another file.
+    RacoonRcRequired,
     RacoonInclude,
     Psk,
     Setkey,
@@ -35,6 +38,7 @@ impl Role {
         match self {
             Role::RcConf => "rc.conf",
             Role::Racoon => "racoon.conf",
+            Role::RacoonRcRequired => "racoon.conf the rc script requires",
             Role::RacoonInclude => "racoon include",
             Role::Psk => "pre-shared key file",
             Role::Setkey => "setkey file (ipsec_file)",

@@ -179,8 +179,10 @@ fn racoon_not_enabled(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
 
 rule!(RACOON_CONF_MISSING, "IPS4003", "racoon-conf-missing", Error,
     "racoon is enabled but its configuration file does not exist.",
-    why: "The racoon rc script requires its configuration file and refuses to start without it.",
-    bad: "racoon_enable=\"YES\"\nracoon_flags=\"-f /usr/local/etc/racoon/vpn.conf\"   # missing",
+    why: "The port's rc script lists /usr/local/etc/racoon/racoon.conf in its required_files and\n\
+          refuses to start racoon without it, even when racoon_flags `-f` names another file; and\n\
+          racoon itself cannot start without the file `-f` names.",
+    bad: "racoon_enable=\"YES\"\nracoon_flags=\"-f /usr/local/etc/racoon/vpn.conf\"   # racoon.conf missing",
     good: "racoon_enable=\"YES\"   # /usr/local/etc/racoon/racoon.conf exists",
     log: Some("racoon: ERROR: /usr/local/etc/racoon/racoon.conf is not readable."));
 
@@ -203,6 +205,25 @@ fn racoon_conf_missing(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
                 d = d.with_related(m.file, m.span, "racoon_flags names it here");
             }
             out.push(d);
+        }
+    }
+    if let Some(req) = g.file_ref(Role::RacoonRcRequired).filter(|r| missing(r)) {
+        if g.racoon_enabled() {
+            if let Some(mut d) = cx.at(
+                &RACOON_CONF_MISSING,
+                cx.rc_mention("racoon_enable"),
+                format!(
+                    "the racoon rc script requires `{}` (required_files) even though racoon_flags names `{}`: rc refuses to start racoon{}",
+                    req.configured,
+                    f.configured,
+                    where_looked(req)
+                ),
+            ) {
+                if let Some(m) = f.mention {
+                    d = d.with_related(m.file, m.span, "racoon_flags names another file here");
+                }
+                out.push(d);
+            }
         }
     }
 }
