@@ -27,6 +27,24 @@ fn run(fs: &MemoryFs, path: &str) -> ipseclint::engine::Report {
     lint(&[Input { path: path.into() }], fs, &LintOptions::default())
 }
 
+/// The messages of one rule's findings.
+fn messages<'a>(r: &'a ipseclint::engine::Report, code: &str) -> Vec<&'a str> {
+    r.diagnostics
+        .iter()
+        .filter(|d| d.code() == code)
+        .map(|d| d.message.as_str())
+        .collect()
+}
+
+/// rc.conf (RC plus `extra`) with ipfw enabled from /etc/ipfw.rules, and those rules.
+fn with_ipfw(fs: &mut MemoryFs, root: &str, extra: &str, rules: &str) {
+    fs.insert(
+        format!("{root}/etc/rc.conf"),
+        format!("{RC}{extra}firewall_enable=\"YES\"\nfirewall_type=\"/etc/ipfw.rules\"\n"),
+    );
+    fs.insert(format!("{root}/etc/ipfw.rules"), rules);
+}
+
 fn codes(r: &ipseclint::engine::Report) -> Vec<&'static str> {
     r.diagnostics.iter().map(|d| d.rule.code).collect()
 }
@@ -397,10 +415,6 @@ fn antispoof_rule_is_latent_without_ipv4_filtertunnel() {
 fn natt_exchanges_the_peer_starts_must_get_in() {
     let mut fs = gateway("gw");
     fs.insert(
-        "gw/etc/rc.conf",
-        format!("{RC}firewall_enable=\"YES\"\nfirewall_type=\"/etc/ipfw.rules\"\n"),
-    );
-    fs.insert(
         "gw/usr/local/etc/racoon/racoon.conf",
         RACOON.replacen(
             "exchange_mode main;",
@@ -408,8 +422,10 @@ fn natt_exchanges_the_peer_starts_must_get_in() {
             1,
         ),
     );
-    fs.insert(
-        "gw/etc/ipfw.rules",
+    with_ipfw(
+        &mut fs,
+        "gw",
+        "",
         "add 100 allow udp from 198.51.100.1 500 to 203.0.113.1 500 in via em0\n\
          add 110 allow udp from 203.0.113.1 500 to 198.51.100.1 500 out via em0\n\
          add 120 allow udp from me 4500 to any 4500 out via em0 keep-state\n\
@@ -418,12 +434,7 @@ fn natt_exchanges_the_peer_starts_must_get_in() {
          add 65000 deny ip from any to any\n",
     );
     let r = run(&fs, "gw");
-    let natt: Vec<&str> = r
-        .diagnostics
-        .iter()
-        .filter(|d| d.code() == "IPS5005")
-        .map(|d| d.message.as_str())
-        .collect();
+    let natt = messages(&r, "IPS5005");
     assert!(natt.iter().any(|m| m.contains("UDP 4500")), "{natt:?}");
     assert!(!natt.iter().any(|m| m.contains("UDP 500)")), "{natt:?}");
 }
@@ -433,13 +444,16 @@ fn natt_exchanges_the_peer_starts_must_get_in() {
 #[test]
 fn gif_inside_ipsec_needs_no_ipencap_rule() {
     let mut fs = gateway("gw");
-    fs.insert(
-        "gw/etc/rc.conf",
-        format!(
-            "{RC}gif_interfaces=\"gif0\"\ngifconfig_gif0=\"203.0.113.1 198.51.100.1\"\n\
-             ifconfig_gif0=\"inet 10.1.0.1 10.2.0.1 netmask 0xffffffff\"\n\
-             firewall_enable=\"YES\"\nfirewall_type=\"/etc/ipfw.rules\"\n"
-        ),
+    with_ipfw(
+        &mut fs,
+        "gw",
+        "gif_interfaces=\"gif0\"\ngifconfig_gif0=\"203.0.113.1 198.51.100.1\"\n\
+         ifconfig_gif0=\"inet 10.1.0.1 10.2.0.1 netmask 0xffffffff\"\n",
+        "add 100 allow udp from any 500 to any 500\n\
+         add 110 allow esp from any to any\n\
+         add 120 allow ip from any to any via gif0\n\
+         add 130 allow ip from any to any via em1\n\
+         add 65000 deny ip from any to any\n",
     );
     fs.insert(
         "gw/etc/ipsec.conf",
@@ -447,21 +461,8 @@ fn gif_inside_ipsec_needs_no_ipencap_rule() {
          spdadd 203.0.113.1/32 198.51.100.1/32 ipencap -P out ipsec esp/tunnel/203.0.113.1-198.51.100.1/require;\n\
          spdadd 198.51.100.1/32 203.0.113.1/32 ipencap -P in ipsec esp/tunnel/198.51.100.1-203.0.113.1/require;\n",
     );
-    fs.insert(
-        "gw/etc/ipfw.rules",
-        "add 100 allow udp from any 500 to any 500\n\
-         add 110 allow esp from any to any\n\
-         add 120 allow ip from any to any via gif0\n\
-         add 130 allow ip from any to any via em1\n\
-         add 65000 deny ip from any to any\n",
-    );
     let r = run(&fs, "gw");
-    let gif: Vec<&str> = r
-        .diagnostics
-        .iter()
-        .filter(|d| d.code() == "IPS5008")
-        .map(|d| d.message.as_str())
-        .collect();
+    let gif = messages(&r, "IPS5008");
     assert!(gif.is_empty(), "{gif:?}");
     // Without the policies the IP-in-IP packets are on the wire and blocked.
     fs.insert("gw/etc/ipsec.conf", SPD);
@@ -520,12 +521,7 @@ fn the_rc_script_requires_the_default_racoon_conf() {
         fs.insert(p, t);
     }
     let r = run(&fs, "gw");
-    let found: Vec<&str> = r
-        .diagnostics
-        .iter()
-        .filter(|d| d.code() == "IPS4003")
-        .map(|d| d.message.as_str())
-        .collect();
+    let found = messages(&r, "IPS4003");
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("required_files"), "{found:?}");
     // With the default file present too, nothing is missing.
