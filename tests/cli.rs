@@ -359,3 +359,52 @@ fn setkey_constructs_freebsd_does_not_accept() {
         "{found:?}"
     );
 }
+
+/// An SPI over 32 bits: setkey refuses it in hex and silently cuts it in
+/// decimal (2^32 + 100 becomes the reserved 100).
+#[test]
+fn setkey_spi_over_32_bits() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ipsec.conf");
+    std::fs::write(
+        &file,
+        "add 192.0.2.1 198.51.100.1 esp 0x100000000 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n\
+         add 192.0.2.1 198.51.100.1 esp 4294967396 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n",
+    )
+    .unwrap();
+    let out = cmd()
+        .args(["--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64, String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["severity"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "IPS1101" && f.1 == 1 && f.2 == "error" && f.3.contains("SPI too big")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "IPS1101" && f.1 == 2 && f.2 == "warning" && f.3.contains("(100)")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|f| f.0 == "IPS3003" && f.1 == 2),
+        "{found:?}"
+    );
+}

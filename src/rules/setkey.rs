@@ -198,13 +198,15 @@ rule!(RESERVED_SPI, "IPS3003", "reserved-spi", Error,
 fn reserved_spi(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
     for c in &cx.setkey.commands {
         if let CommandKind::Add(sa) = &c.kind {
-            if sa.spi.value <= 255 && sa.protocol.value != "ipcomp" {
+            // A decimal SPI over 32 bits reaches the kernel cut to its low 32 bits.
+            let spi = sa.spi.value & 0xffff_ffff;
+            if spi <= 255 && sa.protocol.value != "ipcomp" {
                 out.push(
                     Diagnostic::new(
                         &RESERVED_SPI,
                         cx.file,
                         sa.spi.span,
-                        format!("SPI {} is reserved; the kernel rejects it", sa.spi.value),
+                        format!("SPI {spi} is reserved; the kernel rejects it"),
                     )
                     .with_help("use an SPI of 256 or more, e.g. 0x1000"),
                 );

@@ -224,6 +224,11 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             }
             _ => {
                 let c = command(p, &mut secrets);
+                if let CommandKind::Add(sa) | CommandKind::Get(sa) | CommandKind::Delete(sa) =
+                    &c.kind
+                {
+                    diags.extend(spi_overflow(file, text, sa));
+                }
                 out.commands.push(c);
             }
         }
@@ -233,6 +238,36 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         diagnostics: diags,
         secrets,
     }
+}
+
+/// An SPI over 32 bits: setkey refuses a hex one (`SPI too big.`) and cuts a
+/// decimal one to its low 32 bits without a word.
+fn spi_overflow(file: FileId, text: &str, sa: &SaCommand) -> Option<Diagnostic> {
+    let v = sa.spi.value;
+    if v <= u64::from(u32::MAX) && v != u64::MAX {
+        return None;
+    }
+    let written = text.get(sa.spi.span.start..sa.spi.span.end).unwrap_or("");
+    let hex = written.starts_with("0x") || written.starts_with("0X");
+    Some(if hex {
+        Diagnostic::new(
+            &rs::SETKEY_SYNTAX,
+            file,
+            sa.spi.span,
+            "the SPI does not fit 32 bits: setkey stops with `SPI too big.`",
+        )
+    } else {
+        let kept = written
+            .parse::<u128>()
+            .map_or_else(|_| "some other SPI".to_string(), |n| (n as u32).to_string());
+        Diagnostic::new(
+            &rs::SETKEY_SYNTAX,
+            file,
+            sa.spi.span,
+            format!("the SPI does not fit 32 bits: setkey silently keeps its low 32 bits ({kept})"),
+        )
+        .with_severity(crate::diagnostic::Severity::Warning)
+    })
 }
 
 /// What in a command that did not parse may be key material: quoted
