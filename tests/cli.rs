@@ -316,69 +316,20 @@ fn github_format_is_one_workflow_command_per_finding() {
     }
 }
 
-/// ipsec-tools syntax FreeBSD's setkey rejects, line by line, and aes-cbc on
-/// FreeBSD 12 (not a keyword there: a syntax error).
-#[test]
-fn setkey_constructs_freebsd_does_not_accept() {
+/// Check `text` as an ipsec.conf with extra `args`: (code, line, severity,
+/// message) of every finding.
+fn setkey_findings(text: &str, args: &[&str]) -> Vec<(String, u64, String, String)> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ipsec.conf");
-    std::fs::write(
-        &file,
-        "add 192.0.2.1[4500] 198.51.100.1[4500] esp 0x1000 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n\
-         add 192.0.2.1 198.51.100.1 ah 0x1001 -A hmac-sha256 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff;\n\
-         exit;\n\
-         add 192.0.2.1 198.51.100.1 esp 0x1002 -E aes-cbc 0x00112233445566778899aabbccddeeff;\n",
-    )
-    .unwrap();
-    let out = cmd()
-        .args(["--format", "json", "--target", "freebsd-12"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let found: Vec<(String, u64, String)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-                d["severity"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    for line in [1, 2, 3] {
-        assert!(
-            found.contains(&("IPS3011".into(), line, "error".into())),
-            "line {line}: {found:?}"
-        );
-    }
-    assert!(
-        found.contains(&("IPS3002".into(), 4, "error".into())),
-        "{found:?}"
-    );
-}
-
-/// An SPI over 32 bits: setkey refuses it in hex and silently cuts it in
-/// decimal (2^32 + 100 becomes the reserved 100).
-#[test]
-fn setkey_spi_over_32_bits() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("ipsec.conf");
-    std::fs::write(
-        &file,
-        "add 192.0.2.1 198.51.100.1 esp 0x100000000 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n\
-         add 192.0.2.1 198.51.100.1 esp 4294967396 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n",
-    )
-    .unwrap();
+    std::fs::write(&file, text).unwrap();
     let out = cmd()
         .args(["--format", "json"])
+        .args(args)
         .arg(&file)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let found: Vec<(String, u64, String, String)> = v["diagnostics"]
+    v["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
@@ -390,7 +341,40 @@ fn setkey_spi_over_32_bits() {
                 d["message"].as_str().unwrap().to_string(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// ipsec-tools syntax FreeBSD's setkey rejects, line by line, and aes-cbc on
+/// FreeBSD 12 (not a keyword there: a syntax error).
+#[test]
+fn setkey_constructs_freebsd_does_not_accept() {
+    let found = setkey_findings(
+        "add 192.0.2.1[4500] 198.51.100.1[4500] esp 0x1000 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n\
+         add 192.0.2.1 198.51.100.1 ah 0x1001 -A hmac-sha256 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff;\n\
+         exit;\n\
+         add 192.0.2.1 198.51.100.1 esp 0x1002 -E aes-cbc 0x00112233445566778899aabbccddeeff;\n",
+        &["--target", "freebsd-12"],
+    );
+    let is = |code: &str, line: u64| {
+        found
+            .iter()
+            .any(|f| f.0 == code && f.1 == line && f.2 == "error")
+    };
+    for line in [1, 2, 3] {
+        assert!(is("IPS3011", line), "line {line}: {found:?}");
+    }
+    assert!(is("IPS3002", 4), "{found:?}");
+}
+
+/// An SPI over 32 bits: setkey refuses it in hex and silently cuts it in
+/// decimal (2^32 + 100 becomes the reserved 100).
+#[test]
+fn setkey_spi_over_32_bits() {
+    let found = setkey_findings(
+        "add 192.0.2.1 198.51.100.1 esp 0x100000000 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n\
+         add 192.0.2.1 198.51.100.1 esp 4294967396 -E rijndael-cbc 0x00112233445566778899aabbccddeeff;\n",
+        &[],
+    );
     assert!(
         found
             .iter()
