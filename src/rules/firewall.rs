@@ -3,7 +3,8 @@
 //! peer; do anti-spoof rules eat decapsulated tunnel traffic; which rules can
 //! never match. Every finding names the rule that decides.
 
-use super::RuleMeta;
+use super::{checks, RuleMeta};
+use crate::diagnostic::rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::firewall::{
     iface_pattern_matches, proto, AddrSpace, Decision, Dir, FirewallEnv, MatchOrder, Packet,
@@ -35,31 +36,18 @@ pub struct FirewallCtx<'a> {
 
 type Check = fn(&FirewallCtx, &mut Vec<Diagnostic>);
 
-pub const CHECKS: &[(&RuleMeta, Check)] = &[
-    (&SHADOWED_RULE, shadowed),
-    (&ESP_BLOCKED, esp_blocked),
-    (&IKE_BLOCKED, ike_blocked),
-    (&NATT_BLOCKED, natt_blocked),
-    (&IKE_RESPONDER_BLOCKED, ike_responder_blocked),
-    (&PROTOTYPE_BLOCKS_IPSEC, prototype_blocks_ipsec),
-    (&ANTISPOOF_DROPS_TUNNEL, antispoof_drops_tunnel),
-    (&GIF_BLOCKED, gif_blocked),
-    (&UNKNOWN_INTERFACE, unknown_interface),
-    (&ESP_WITH_PORTS, esp_with_ports),
-];
-
-pub const RULES: &[&RuleMeta] = &[
-    &SHADOWED_RULE,
-    &ESP_BLOCKED,
-    &IKE_BLOCKED,
-    &NATT_BLOCKED,
-    &IKE_RESPONDER_BLOCKED,
-    &PROTOTYPE_BLOCKS_IPSEC,
-    &ANTISPOOF_DROPS_TUNNEL,
-    &GIF_BLOCKED,
-    &UNKNOWN_INTERFACE,
-    &ESP_WITH_PORTS,
-];
+checks! { Check;
+    SHADOWED_RULE => shadowed,
+    ESP_BLOCKED => esp_blocked,
+    IKE_BLOCKED => ike_blocked,
+    NATT_BLOCKED => natt_blocked,
+    IKE_RESPONDER_BLOCKED => ike_responder_blocked,
+    PROTOTYPE_BLOCKS_IPSEC => prototype_blocks_ipsec,
+    ANTISPOOF_DROPS_TUNNEL => antispoof_drops_tunnel,
+    GIF_BLOCKED => gif_blocked,
+    UNKNOWN_INTERFACE => unknown_interface,
+    ESP_WITH_PORTS => esp_with_ports,
+}
 
 pub fn check(cx: &FirewallCtx) -> Vec<Diagnostic> {
     super::run(CHECKS, cx)

@@ -2,8 +2,9 @@
 //! enables, racoon.conf against the SPD and psk.txt, manual SAs against
 //! policies. Each finding points at both ends.
 
-use super::RuleMeta;
-use crate::diagnostic::{Diagnostic, Severity};
+use super::{checks, RuleMeta};
+use crate::diagnostic::rule;
+use crate::diagnostic::Diagnostic;
 use crate::discovery::{ModeSource, Resolved};
 use crate::model::gateway::{FileRef, Gateway, Mention, Role};
 use crate::model::racoon::{ExchangeMode, Remote};
@@ -20,49 +21,27 @@ pub struct GatewayCtx<'a> {
 
 type Check = fn(&GatewayCtx, &mut Vec<Diagnostic>);
 
-pub const CHECKS: &[(&RuleMeta, Check)] = &[
-    (&IPSEC_FILE_MISSING, ipsec_file_missing),
-    (&RACOON_NOT_ENABLED, racoon_not_enabled),
-    (&RACOON_CONF_MISSING, racoon_conf_missing),
-    (&FIREWALL_RULES_MISSING, firewall_rules_missing),
-    (&GIF_NOT_LOCAL, gif_not_local),
-    (&POLICY_WITHOUT_REMOTE, policy_without_remote),
-    (&POLICY_WITHOUT_SAINFO, policy_without_sainfo),
-    (&UNUSED_REMOTE, unused_remote),
-    (&LISTEN_NOT_LOCAL, listen_not_local),
-    (&TUNNEL_SOURCE_NOT_LOCAL, tunnel_source_not_local),
-    (&PSK_FILE_MISSING, psk_file_missing),
-    (&PSK_ENTRY_MISSING, psk_entry_missing),
-    (&PSK_MODE, psk_mode),
-    (&CERTIFICATE_MISSING, certificate_missing),
-    (&UNIQUE_WITHOUT_SA, unique_without_sa),
-    (&MODES_UNKNOWN, modes_unknown),
-    (&PATH_OUTSIDE_ROOT, path_outside_root),
-    (&INCLUDE_MISSING, include_missing),
-    (&FLAT_FALLBACK, flat_fallback),
-];
-
-pub const RULES: &[&RuleMeta] = &[
-    &IPSEC_FILE_MISSING,
-    &RACOON_NOT_ENABLED,
-    &RACOON_CONF_MISSING,
-    &FIREWALL_RULES_MISSING,
-    &GIF_NOT_LOCAL,
-    &POLICY_WITHOUT_REMOTE,
-    &POLICY_WITHOUT_SAINFO,
-    &UNUSED_REMOTE,
-    &LISTEN_NOT_LOCAL,
-    &TUNNEL_SOURCE_NOT_LOCAL,
-    &PSK_FILE_MISSING,
-    &PSK_ENTRY_MISSING,
-    &PSK_MODE,
-    &CERTIFICATE_MISSING,
-    &UNIQUE_WITHOUT_SA,
-    &MODES_UNKNOWN,
-    &PATH_OUTSIDE_ROOT,
-    &INCLUDE_MISSING,
-    &FLAT_FALLBACK,
-];
+checks! { Check;
+    IPSEC_FILE_MISSING => ipsec_file_missing,
+    RACOON_NOT_ENABLED => racoon_not_enabled,
+    RACOON_CONF_MISSING => racoon_conf_missing,
+    FIREWALL_RULES_MISSING => firewall_rules_missing,
+    GIF_NOT_LOCAL => gif_not_local,
+    POLICY_WITHOUT_REMOTE => policy_without_remote,
+    POLICY_WITHOUT_SAINFO => policy_without_sainfo,
+    UNUSED_REMOTE => unused_remote,
+    LISTEN_NOT_LOCAL => listen_not_local,
+    TUNNEL_SOURCE_NOT_LOCAL => tunnel_source_not_local,
+    PSK_FILE_MISSING => psk_file_missing,
+    PSK_ENTRY_MISSING => psk_entry_missing,
+    PSK_MODE => psk_mode,
+    CERTIFICATE_MISSING => certificate_missing,
+    UNIQUE_WITHOUT_SA => unique_without_sa,
+    MODES_UNKNOWN => modes_unknown,
+    PATH_OUTSIDE_ROOT => path_outside_root,
+    INCLUDE_MISSING => include_missing,
+    FLAT_FALLBACK => flat_fallback,
+}
 
 pub fn check(cx: &GatewayCtx) -> Vec<Diagnostic> {
     super::run(CHECKS, cx)

@@ -15,24 +15,8 @@
 //! | IPS60xx  | across gateways (pairs)                      |
 //! | IPS9xxx  | files and inputs                             |
 
-use crate::diagnostic::{Diagnostic, Severity};
-
-/// Declares a rule's [`RuleMeta`] next to the check that emits it.
-macro_rules! rule {
-    ($id:ident, $code:literal, $name:literal, $sev:ident, $summary:literal,
-     why: $why:literal, bad: $bad:literal, good: $good:literal, log: $log:expr) => {
-        pub const $id: RuleMeta = RuleMeta {
-            code: $code,
-            name: $name,
-            severity: Severity::$sev,
-            summary: $summary,
-            why: $why,
-            bad: $bad,
-            good: $good,
-            log: $log,
-        };
-    };
-}
+use crate::diagnostic::Diagnostic;
+pub use crate::diagnostic::RuleMeta;
 
 pub mod docs;
 pub mod files;
@@ -43,23 +27,17 @@ pub mod psk;
 pub mod racoon;
 pub mod rcconf;
 pub mod setkey;
-pub mod syntax;
 
-/// Everything known about a rule, in one place.
-#[derive(Debug, PartialEq, Eq)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    /// One line, shown by `ipseclint rules`.
-    pub summary: &'static str,
-    /// Why it matters.
-    pub why: &'static str,
-    pub bad: &'static str,
-    pub good: &'static str,
-    /// The racoon.log message this prevents, where there is one.
-    pub log: Option<&'static str>,
+/// Registers a rule file's checks, each rule once and with its check:
+/// `checks! { CheckType; RULE => check_fn, ... }` makes the file's `CHECKS`
+/// (what [`run`] runs) and derives its `RULES` from the same list.
+macro_rules! checks {
+    ($check:ty; $($id:ident => $f:path),* $(,)?) => {
+        pub const CHECKS: &[(&$crate::diagnostic::RuleMeta, $check)] = &[$((&$id, $f)),*];
+        pub const RULES: &[&$crate::diagnostic::RuleMeta] = &[$(&$id),*];
+    };
 }
+use checks;
 
 /// Run every check of an area (each area lists its checks in `CHECKS`).
 pub fn run<C, F: Fn(&C, &mut Vec<Diagnostic>)>(
@@ -73,19 +51,26 @@ pub fn run<C, F: Fn(&C, &mut Vec<Diagnostic>)>(
     out
 }
 
+/// Every file's `RULES`: the parsers' (through `syntax::RULE_LISTS`) and each
+/// rule file's here.
+const RULE_LISTS: &[&[&RuleMeta]] = &[
+    racoon::RULES,
+    psk::RULES,
+    setkey::RULES,
+    rcconf::RULES,
+    gateway::RULES,
+    firewall::RULES,
+    pair::RULES,
+    files::RULES,
+];
+
 /// Every rule, sorted by code.
 pub fn all() -> Vec<&'static RuleMeta> {
-    let mut v: Vec<&'static RuleMeta> = Vec::new();
-    v.extend_from_slice(syntax::RULES);
-    v.extend_from_slice(racoon::RULES);
-    v.extend_from_slice(psk::RULES);
-    v.extend_from_slice(setkey::RULES);
-    v.extend_from_slice(rcconf::RULES);
-    v.extend_from_slice(gateway::RULES);
-    v.extend_from_slice(firewall::RULES);
-    v.extend_from_slice(pair::RULES);
-    v.extend_from_slice(pair::MIRROR_RULES);
-    v.extend_from_slice(files::RULES);
+    let mut v: Vec<&'static RuleMeta> = crate::syntax::RULE_LISTS
+        .iter()
+        .chain(RULE_LISTS)
+        .flat_map(|list| list.iter().copied())
+        .collect();
     v.sort_by_key(|r| r.code);
     v
 }

@@ -3,7 +3,7 @@
 //! each tunnel's packets through both firewalls. Every failure points at the
 //! lines on both sides; keys are compared, never printed.
 
-use super::RuleMeta;
+use crate::diagnostic::{register, rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::firewall::{proto, Dir, FirewallEnv, Packet, Verdict};
 use crate::model::gateway::{Gateway, PeerKind};
@@ -92,14 +92,17 @@ rule!(MANUAL_SA_MISMATCH, "IPS6007", "manual-sa-mismatch", Error,
     good: "the same add lines on both sides",
     log: None);
 
-pub const RULES: &[&RuleMeta] = &[
-    &PEER_NOT_CHECKED,
-    &NO_PEER_CONFIG,
-    &PHASE1_MISMATCH,
-    &PSK_MISMATCH,
-    &PHASE2_MISMATCH,
-    &PAIR_FIREWALL,
-    &MANUAL_SA_MISMATCH,
+register![
+    PEER_NOT_CHECKED,
+    NO_PEER_CONFIG,
+    PHASE1_MISMATCH,
+    PSK_MISMATCH,
+    PHASE2_MISMATCH,
+    PAIR_FIREWALL,
+    MANUAL_SA_MISMATCH,
+    SPD_NOT_MIRRORED,
+    NETWORK_NOT_LOCAL,
+    GIF_NOT_MIRRORED,
 ];
 
 /// Pair the gateways and check every pair both ways.
@@ -450,8 +453,6 @@ rule!(GIF_NOT_MIRRORED, "IPS6010", "gif-not-mirrored", Error,
     bad: "east: gifconfig_gif0=\"203.0.113.1 198.51.100.1\"\nwest: (no gif tunnel to 203.0.113.1)",
     good: "west: gifconfig_gif0=\"198.51.100.1 203.0.113.1\"",
     log: None);
-
-pub const MIRROR_RULES: &[&RuleMeta] = &[&SPD_NOT_MIRRORED, &NETWORK_NOT_LOCAL, &GIF_NOT_MIRRORED];
 
 /// Symmetry and consistency between `a` and `b` (both ways).
 pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mut Vec<Diagnostic>) {

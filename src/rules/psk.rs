@@ -1,7 +1,8 @@
 //! psk.txt checks (IPS25xx). Messages never contain key values.
 
-use super::RuleMeta;
-use crate::diagnostic::{Diagnostic, Severity};
+use super::checks;
+use crate::diagnostic::rule;
+use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::syntax::psk::{PskEntry, PskFile, PskLine};
 use std::collections::HashMap;
@@ -14,29 +15,17 @@ pub struct PskCtx<'a> {
 
 type Check = fn(&PskCtx, &mut Vec<Diagnostic>);
 
-pub const CHECKS: &[(&RuleMeta, Check)] = &[
-    (&INDENTED_ENTRY, indented_entry),
-    (&TRAILING_WHITESPACE, trailing_whitespace),
-    (&DUPLICATE_IDENTIFIER, duplicate_identifier),
-    (&MALFORMED_HEX, malformed_hex),
-    (&SHORT_KEY, short_key),
-    (&HOSTNAME_IDENTIFIER, hostname_identifier),
-    (&WILDCARD_SHADOWS, wildcard_shadows),
-    (&SINGLE_FIELD, single_field),
-    (&NONCANONICAL_IPV6, noncanonical_ipv6),
-];
-
-pub const RULES: &[&RuleMeta] = &[
-    &INDENTED_ENTRY,
-    &TRAILING_WHITESPACE,
-    &DUPLICATE_IDENTIFIER,
-    &MALFORMED_HEX,
-    &SHORT_KEY,
-    &HOSTNAME_IDENTIFIER,
-    &WILDCARD_SHADOWS,
-    &SINGLE_FIELD,
-    &NONCANONICAL_IPV6,
-];
+checks! { Check;
+    INDENTED_ENTRY => indented_entry,
+    TRAILING_WHITESPACE => trailing_whitespace,
+    DUPLICATE_IDENTIFIER => duplicate_identifier,
+    MALFORMED_HEX => malformed_hex,
+    SHORT_KEY => short_key,
+    HOSTNAME_IDENTIFIER => hostname_identifier,
+    WILDCARD_SHADOWS => wildcard_shadows,
+    SINGLE_FIELD => single_field,
+    NONCANONICAL_IPV6 => noncanonical_ipv6,
+}
 
 pub fn check(cx: &PskCtx) -> Vec<Diagnostic> {
     super::run(CHECKS, cx)

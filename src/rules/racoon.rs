@@ -1,7 +1,8 @@
 //! racoon.conf checks within one file (IPS20xx: racoon refuses the config;
 //! IPS21xx: warnings racoon does not give).
 
-use super::RuleMeta;
+use super::checks;
+use crate::diagnostic::rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::Target;
 use crate::model::algorithms::{self, AlgClass, DhGroup};
@@ -32,58 +33,32 @@ impl RacoonCtx<'_> {
 
 type Check = fn(&RacoonCtx, &mut Vec<Diagnostic>);
 
-/// Every racoon.conf check, with its rule.
-pub const CHECKS: &[(&RuleMeta, Check)] = &[
-    (&MISSING_EXCHANGE_MODE, missing_exchange_mode),
-    (&INCOMPLETE_PROPOSAL, incomplete_proposal),
-    (&DH_OUTSIDE_PROPOSAL, dh_outside_proposal),
-    (&AGGRESSIVE_DH_MISMATCH, aggressive_dh_mismatch),
-    (&ALGORITHM_CLASS, algorithm_class),
-    (&KEY_LENGTH, key_length),
-    (&BYTE_LIFETIME, byte_lifetime),
-    (&INCOMPLETE_SAINFO, incomplete_sainfo),
-    (&INVALID_DH_GROUP, invalid_dh_group),
-    (&DUPLICATE_NAMED_REMOTE, duplicate_named_remote),
-    (&DUPLICATE_SAINFO, duplicate_sainfo),
-    (&BAD_INHERIT, bad_inherit),
-    (&ICMP_WITH_PORT, icmp_with_port),
-    (&REMOTE_WITHOUT_PROPOSAL, remote_without_proposal),
-    (&KERNEL_ALGORITHM, kernel_algorithm),
-    (&NAMED_CHILD_ADDRESS, named_child_address),
-    (&IDENTIFIER_VALUE, identifier_value),
-    (&GSS_ID_WITHOUT_GSSAPI, gss_id_without_gssapi),
-    (&AMBIGUOUS_REMOTE, ambiguous_remote),
-    (&WEAK_ALGORITHM, weak_algorithm),
-    (&DEBUG_LOGGING, debug_logging),
-    (&RELATIVE_PSK_PATH, relative_psk_path),
-    (&DUPLICATE_ANONYMOUS_SAINFO, duplicate_anonymous_sainfo),
-];
-
-pub const RULES: &[&RuleMeta] = &[
-    &MISSING_EXCHANGE_MODE,
-    &INCOMPLETE_PROPOSAL,
-    &DH_OUTSIDE_PROPOSAL,
-    &AGGRESSIVE_DH_MISMATCH,
-    &ALGORITHM_CLASS,
-    &KEY_LENGTH,
-    &BYTE_LIFETIME,
-    &INCOMPLETE_SAINFO,
-    &INVALID_DH_GROUP,
-    &DUPLICATE_NAMED_REMOTE,
-    &DUPLICATE_SAINFO,
-    &BAD_INHERIT,
-    &ICMP_WITH_PORT,
-    &REMOTE_WITHOUT_PROPOSAL,
-    &KERNEL_ALGORITHM,
-    &NAMED_CHILD_ADDRESS,
-    &IDENTIFIER_VALUE,
-    &GSS_ID_WITHOUT_GSSAPI,
-    &AMBIGUOUS_REMOTE,
-    &WEAK_ALGORITHM,
-    &DEBUG_LOGGING,
-    &RELATIVE_PSK_PATH,
-    &DUPLICATE_ANONYMOUS_SAINFO,
-];
+// Every racoon.conf check, with its rule.
+checks! { Check;
+    MISSING_EXCHANGE_MODE => missing_exchange_mode,
+    INCOMPLETE_PROPOSAL => incomplete_proposal,
+    DH_OUTSIDE_PROPOSAL => dh_outside_proposal,
+    AGGRESSIVE_DH_MISMATCH => aggressive_dh_mismatch,
+    ALGORITHM_CLASS => algorithm_class,
+    KEY_LENGTH => key_length,
+    BYTE_LIFETIME => byte_lifetime,
+    INCOMPLETE_SAINFO => incomplete_sainfo,
+    INVALID_DH_GROUP => invalid_dh_group,
+    DUPLICATE_NAMED_REMOTE => duplicate_named_remote,
+    DUPLICATE_SAINFO => duplicate_sainfo,
+    BAD_INHERIT => bad_inherit,
+    ICMP_WITH_PORT => icmp_with_port,
+    REMOTE_WITHOUT_PROPOSAL => remote_without_proposal,
+    KERNEL_ALGORITHM => kernel_algorithm,
+    NAMED_CHILD_ADDRESS => named_child_address,
+    IDENTIFIER_VALUE => identifier_value,
+    GSS_ID_WITHOUT_GSSAPI => gss_id_without_gssapi,
+    AMBIGUOUS_REMOTE => ambiguous_remote,
+    WEAK_ALGORITHM => weak_algorithm,
+    DEBUG_LOGGING => debug_logging,
+    RELATIVE_PSK_PATH => relative_psk_path,
+    DUPLICATE_ANONYMOUS_SAINFO => duplicate_anonymous_sainfo,
+}
 
 pub fn check(cx: &RacoonCtx) -> Vec<Diagnostic> {
     super::run(CHECKS, cx)

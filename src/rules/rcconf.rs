@@ -1,7 +1,8 @@
 //! rc.conf checks within one file (IPS35xx).
 
-use super::RuleMeta;
-use crate::diagnostic::{Diagnostic, Severity};
+use super::checks;
+use crate::diagnostic::rule;
+use crate::diagnostic::Diagnostic;
 use crate::model::rcconf::{is_no, is_yes};
 use crate::model::rcconf_catalogue;
 use crate::source::{FileId, Span};
@@ -28,23 +29,14 @@ pub struct RcCtx<'a> {
 
 type Check = fn(&RcCtx, &mut Vec<Diagnostic>);
 
-pub const CHECKS: &[(&RuleMeta, Check)] = &[
-    (&COMMAND_LINE, command_line),
-    (&UNKNOWN_VARIABLE, unknown_variable),
-    (&DUPLICATE_ASSIGNMENT, duplicate_assignment),
-    (&BAD_BOOLEAN, bad_boolean),
-    (&UNTERMINATED_QUOTE, unterminated_quote),
-    (&CRLF, crlf),
-];
-
-pub const RULES: &[&RuleMeta] = &[
-    &COMMAND_LINE,
-    &UNKNOWN_VARIABLE,
-    &DUPLICATE_ASSIGNMENT,
-    &BAD_BOOLEAN,
-    &UNTERMINATED_QUOTE,
-    &CRLF,
-];
+checks! { Check;
+    COMMAND_LINE => command_line,
+    UNKNOWN_VARIABLE => unknown_variable,
+    DUPLICATE_ASSIGNMENT => duplicate_assignment,
+    BAD_BOOLEAN => bad_boolean,
+    UNTERMINATED_QUOTE => unterminated_quote,
+    CRLF => crlf,
+}
 
 pub fn check(cx: &RcCtx) -> Vec<Diagnostic> {
     super::run(CHECKS, cx)

@@ -1,6 +1,7 @@
 //! setkey file checks (IPS30xx). Messages never contain key values.
 
-use super::RuleMeta;
+use super::checks;
+use crate::diagnostic::rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::Target;
 use crate::model::algorithms::{self, SetkeyKey};
@@ -18,33 +19,19 @@ pub struct SetkeyCtx<'a> {
 
 type Check = fn(&SetkeyCtx, &mut Vec<Diagnostic>);
 
-pub const CHECKS: &[(&RuleMeta, Check)] = &[
-    (&KEY_LENGTH, key_length),
-    (&ALGORITHM_SUPPORT, algorithm_support),
-    (&RESERVED_SPI, reserved_spi),
-    (&TUNNEL_ENDPOINTS, tunnel_endpoints),
-    (&TRANSPORT_ENDPOINTS, transport_endpoints),
-    (&SELECTOR_FAMILY, selector_family),
-    (&DUPLICATE_POLICY, duplicate_policy),
-    (&NO_REVERSE_POLICY, no_reverse_policy),
-    (&MISSING_FLUSH, missing_flush),
-    (&LEVEL_USE, level_use),
-    (&LINUX_ONLY, linux_only),
-];
-
-pub const RULES: &[&RuleMeta] = &[
-    &KEY_LENGTH,
-    &ALGORITHM_SUPPORT,
-    &RESERVED_SPI,
-    &TUNNEL_ENDPOINTS,
-    &TRANSPORT_ENDPOINTS,
-    &SELECTOR_FAMILY,
-    &DUPLICATE_POLICY,
-    &NO_REVERSE_POLICY,
-    &MISSING_FLUSH,
-    &LEVEL_USE,
-    &LINUX_ONLY,
-];
+checks! { Check;
+    KEY_LENGTH => key_length,
+    ALGORITHM_SUPPORT => algorithm_support,
+    RESERVED_SPI => reserved_spi,
+    TUNNEL_ENDPOINTS => tunnel_endpoints,
+    TRANSPORT_ENDPOINTS => transport_endpoints,
+    SELECTOR_FAMILY => selector_family,
+    DUPLICATE_POLICY => duplicate_policy,
+    NO_REVERSE_POLICY => no_reverse_policy,
+    MISSING_FLUSH => missing_flush,
+    LEVEL_USE => level_use,
+    LINUX_ONLY => linux_only,
+}
 
 pub fn check(cx: &SetkeyCtx) -> Vec<Diagnostic> {
     super::run(CHECKS, cx)

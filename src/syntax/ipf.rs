@@ -8,12 +8,36 @@ pub mod names;
 pub mod nat;
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::syntax as rs;
+use crate::diagnostic::{register, rule};
 use crate::source::{FileId, Span};
 use crate::syntax::{join_expected, pest_failure, token_at, Spanned};
 use pest::iterators::Pair;
 use pest::Parser;
 use std::net::IpAddr;
+
+// The syntax rules this parser emits.
+
+rule!(IPF_SYNTAX, "IPS1301", "ipf-syntax-error", Error,
+    "An ipf.conf rule that IPFilter's parser rejects.",
+    why: "IPFilter 3.4 (FreeBSD 4.x) reports the line and skips it: the rule is silently missing from the\n\
+          running ruleset. IPFilter 4.x and 5.x stop at the first error, so this rule and every rule after it\n\
+          are missing. Either way the firewall is not what the file says, and an ESP or IKE pass rule written\n\
+          with ports on the wrong protocol never exists.",
+    bad: "pass in quick on fxp0 proto esp from 198.51.100.1 port = 500 to any",
+    good: "pass in quick on fxp0 proto esp from 198.51.100.1 to any\n\
+           pass in quick on fxp0 proto udp from 198.51.100.1 port = 500 to any port = 500",
+    log: Some("ipf: 1: port operation on non tcp/udp"));
+
+rule!(IPF_LOAD_TRUNCATED, "IPS1302", "ipf-load-truncated", Error,
+    "IPFilter 4.x/5.x stops loading at a syntax error: the rules after it are not active.",
+    why: "rc.d/ipfilter runs `ipf -Fa -f /etc/ipf.rules`: the old rules are flushed first, then ipf's yacc\n\
+          parser exits at the first error. The rules before the error are loaded, everything after it is not.\n\
+          With IPFILTER_DEFAULT_BLOCK this typically locks out whatever the later rules allowed (IKE, ESP, ssh).",
+    bad: "block in all\npass in quick proto udp from any to any port = 500 keep sate\npass in quick proto esp all",
+    good: "block in all\npass in quick proto udp from any to any port = 500 keep state\npass in quick proto esp all",
+    log: Some("ipf: syntax error at \"sate\", line 2"));
+
+register![IPF_SYNTAX, IPF_LOAD_TRUNCATED];
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/ipf.pest"]
@@ -1090,7 +1114,7 @@ pub fn parse(file: FileId, text: &str, version: IpfVersion) -> Parsed {
                 )
             };
             let mut d = Diagnostic::new(
-                &rs::IPF_LOAD_TRUNCATED,
+                &IPF_LOAD_TRUNCATED,
                 file,
                 at,
                 format!("{} stops loading at this error: {what}", version.label()),
@@ -1129,7 +1153,7 @@ fn push_error(
         span,
         message: msg.clone(),
     });
-    let mut d = Diagnostic::new(&rs::IPF_SYNTAX, file, span, msg);
+    let mut d = Diagnostic::new(&IPF_SYNTAX, file, span, msg);
     if let Some(h) = help {
         d = d.with_help(h);
     }

@@ -12,14 +12,47 @@
 //! Both ipfw1 (FreeBSD ≤ 4.x) and ipfw2 are accepted; features ipfw1 lacks are
 //! listed per rule in [`IpfwRule::ipfw2`].
 
+use crate::diagnostic::{register, rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::syntax as rs;
 use crate::source::{FileId, LineIndex, Span};
 use crate::syntax::{join_expected, pest_failure, Spanned};
 use ipnet::IpNet;
 use pest::iterators::Pair;
 use pest::Parser;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+// The syntax rules this parser emits.
+
+rule!(IPFW_SYNTAX, "IPS1201", "ipfw-syntax-error", Error,
+    "An ipfw command that ipfw's parser rejects.",
+    why: "ipfw checks each command before it hands it to the kernel and refuses a bad one with\n\
+          `errx()`: the rule is never installed. In a rule file (`firewall_type=/path`) ipfw exits at\n\
+          that line, so every later line is lost as well; in an rc.firewall-style script only that\n\
+          rule is missing. Either way the firewall runs without a rule the author relied on.",
+    bad: "add 10060 udp from any to any via em0 out keep-state",
+    good: "add 10060 allow udp from any to any via em0 out keep-state",
+    log: Some("ipfw: invalid action udp"));
+
+rule!(IPFW_TRUNCATED, "IPS1202", "ipfw-load-truncated", Error,
+    "A syntax error stops ipfw loading a rule file: the rules after it are not installed.",
+    why: "`ipfw /path/to/rules` runs the file line by line and exits at the first line it cannot\n\
+          parse. The rules before the error stay loaded, the rules after it silently do not, and the\n\
+          default rule (deny) takes their place: typically the IKE and ESP pass rules near the end.",
+    bad: "add 100 allow ip from any to any via lo0\nadd 200 udp from any to me 500\nadd 300 allow esp from any to me",
+    good: "add 100 allow ip from any to any via lo0\nadd 200 allow udp from any to me 500\nadd 300 allow esp from any to me",
+    log: Some("Line 2: invalid action udp"));
+
+rule!(IPFW_UNVERIFIED, "IPS1204", "ipfw-unverified-keyword", Info,
+    "An ipfw keyword or name ipseclint does not know, accepted as newer syntax.",
+    why: "ipfw gains options with every FreeBSD release, and ports may be written as names from\n\
+          /etc/services. A word that is not a misspelling of a keyword ipseclint knows is accepted\n\
+          and reported here: the rule is kept, but its meaning cannot be checked, and an older\n\
+          ipfw may reject it.",
+    bad: "add 100 allow tcp from any to me dst-port 22 in tcp-frobnicate 3",
+    good: "add 100 allow tcp from any to me dst-port 22 in",
+    log: None);
+
+register![IPFW_SYNTAX, IPFW_TRUNCATED, IPFW_UNVERIFIED];
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/ipfw.pest"]
@@ -645,7 +678,7 @@ fn parse_text(file: FileId, text: &str, stop_at_error: bool) -> ParsedIpfw {
             };
             out.diagnostics.push(
                 Diagnostic::new(
-                    &rs::IPFW_TRUNCATED,
+                    &IPFW_TRUNCATED,
                     file,
                     Span::new(from, to.max(from)),
                     format!(
@@ -753,13 +786,13 @@ impl Builder<'_> {
         self.failed = true;
         let span = self.sp(at);
         self.diags
-            .push(Diagnostic::new(&rs::IPFW_SYNTAX, self.file, span, msg));
+            .push(Diagnostic::new(&IPFW_SYNTAX, self.file, span, msg));
         self.diags.last_mut().expect("pushed")
     }
     fn info(&mut self, at: Span, msg: impl Into<String>) {
         let span = self.sp(at);
         self.diags
-            .push(Diagnostic::new(&rs::IPFW_UNVERIFIED, self.file, span, msg));
+            .push(Diagnostic::new(&IPFW_UNVERIFIED, self.file, span, msg));
     }
 
     fn line(&mut self, line: Pair<'_, Rule>) -> Option<IpfwCommand> {
@@ -985,7 +1018,7 @@ impl Builder<'_> {
                         let span = self.psp(&p);
                         self.diags.push(
                             Diagnostic::new(
-                                &rs::IPFW_SYNTAX,
+                                &IPFW_SYNTAX,
                                 self.file,
                                 span,
                                 format!("ipfw reads `{t}` as rule number {n}"),

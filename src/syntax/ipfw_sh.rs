@@ -17,13 +17,29 @@
 //! *conditional*: their ipfw commands are returned with
 //! [`ShCommand::conditional`] set, and variables they change become unknown.
 
+use crate::diagnostic::{register, rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::syntax as rs;
 use crate::source::{FileId, LineIndex, Span};
+use crate::syntax::ipfw::IPFW_TRUNCATED;
 use crate::syntax::ipfw::{self, CommandKind, IpfwCommand, IpfwFile, IpfwRule, MappedText};
 use crate::syntax::Spanned;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+
+// The syntax rules this parser emits.
+
+rule!(IPFW_NOT_EVALUATED, "IPS1203", "ipfw-not-evaluated", Info,
+    "A line of a firewall shell script that ipseclint could not evaluate.",
+    why: "ipfw rulesets are often shell scripts (rc.firewall style). ipseclint runs the parts it can\n\
+          decide (variables, `case`, `if [ ... ]`, simple functions) and lists the ipfw commands the\n\
+          script adds. A command that depends on a value it cannot know (a command substitution, an\n\
+          unset variable, a file test) is reported here and left out, never guessed: the checks that\n\
+          follow do not see that rule.",
+    bad: "fwcmd=\"/sbin/ipfw -q\"\noif=`route -n get default | awk '/interface/ {print $2}'`\n${fwcmd} add allow esp from any to me via ${oif}",
+    good: "fwcmd=\"/sbin/ipfw -q\"\noif=\"em0\"\n${fwcmd} add allow esp from any to me via ${oif}",
+    log: None);
+
+register![IPFW_NOT_EVALUATED];
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -134,7 +150,7 @@ pub fn evaluate(file: FileId, text: &str, opts: &ShellOptions) -> ShellOutput {
             let first = lines.line_col(text, at.start).0;
             let last = lines.line_count();
             let mut d = Diagnostic::new(
-                &rs::IPFW_TRUNCATED,
+                &IPFW_TRUNCATED,
                 file,
                 at,
                 format!("{what}: sh stops the script here, lines {first}–{last} do not run"),
@@ -1428,12 +1444,8 @@ impl<'a> Evaluator<'a> {
 
     fn note(&mut self, span: Span, msg: String) {
         if self.seen.insert((span, msg.clone())) {
-            self.diags.push(Diagnostic::new(
-                &rs::IPFW_NOT_EVALUATED,
-                self.file,
-                span,
-                msg,
-            ));
+            self.diags
+                .push(Diagnostic::new(&IPFW_NOT_EVALUATED, self.file, span, msg));
         }
     }
 

@@ -10,7 +10,19 @@ pub mod racoon;
 pub mod rcconf;
 pub mod setkey;
 
+use crate::diagnostic::RuleMeta;
 use crate::source::Span;
+
+/// The syntax rules (IPS1xxx) each parser declares and emits, for `rules::all()`.
+pub const RULE_LISTS: &[&[&RuleMeta]] = &[
+    racoon::RULES,
+    racoon::stray::RULES,
+    setkey::RULES,
+    ipfw::RULES,
+    ipfw_sh::RULES,
+    ipf::RULES,
+    ipf::nat::RULES,
+];
 
 /// A value with the span it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]

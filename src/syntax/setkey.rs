@@ -2,13 +2,33 @@
 //! per-command recovery. Manual keys are [`Secret`]s.
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::syntax as rs;
+use crate::diagnostic::{register, rule};
 use crate::source::{FileId, Span};
 use crate::syntax::psk::Secret;
 use crate::syntax::{join_expected, pest_failure, prev_token_end, span_of, token_at, Spanned};
 use pest::iterators::Pair;
 use pest::Parser;
 use std::net::IpAddr;
+
+// The syntax rules this parser emits.
+
+rule!(SETKEY_SYNTAX, "IPS1101", "setkey-syntax-error", Error,
+    "A setkey command that setkey's parser rejects.",
+    why: "setkey executes commands as it parses them and stops at the first syntax error: the\n\
+          policies after it are never installed, while the ones before it are.",
+    bad: "spdadd 10.1.0.0/24 10.2.0.0/24 any -P ipsec esp/tunnel/192.0.2.1-198.51.100.1/require;",
+    good: "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/192.0.2.1-198.51.100.1/require;",
+    log: Some("line 1: syntax error at [ipsec]"));
+
+rule!(SETKEY_CRLF, "IPS1102", "setkey-crlf", Error,
+    "A setkey file with CRLF (DOS) line ends.",
+    why: "setkey's lexer has no rule for a carriage return, so a file edited on Windows fails at\n\
+          its first line end and no policy is loaded.",
+    bad: "flush;\r\nspdflush;\r\n",
+    good: "flush;\nspdflush;\n",
+    log: Some("line 1: syntax error at [\r]"));
+
+register![SETKEY_SYNTAX, SETKEY_CRLF];
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/setkey.pest"]
@@ -181,7 +201,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let text = if let Some(cr) = text.find('\r') {
         diags.push(
             Diagnostic::new(
-                &rs::SETKEY_CRLF,
+                &SETKEY_CRLF,
                 file,
                 Span::new(cr, cr + 1),
                 "setkey rejects carriage returns: this file has CRLF line ends",
@@ -200,7 +220,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         Err(e) => {
             let (pos, _) = pest_failure(&e);
             diags.push(Diagnostic::new(
-                &rs::SETKEY_SYNTAX,
+                &SETKEY_SYNTAX,
                 file,
                 Span::new(pos, pos),
                 "setkey cannot parse this file",
@@ -251,7 +271,7 @@ fn spi_overflow(file: FileId, text: &str, sa: &SaCommand) -> Option<Diagnostic> 
     let hex = written.starts_with("0x") || written.starts_with("0X");
     Some(if hex {
         Diagnostic::new(
-            &rs::SETKEY_SYNTAX,
+            &SETKEY_SYNTAX,
             file,
             sa.spi.span,
             "the SPI does not fit 32 bits: setkey stops with `SPI too big.`",
@@ -261,7 +281,7 @@ fn spi_overflow(file: FileId, text: &str, sa: &SaCommand) -> Option<Diagnostic> 
             .parse::<u128>()
             .map_or_else(|_| "some other SPI".to_string(), |n| (n as u32).to_string());
         Diagnostic::new(
-            &rs::SETKEY_SYNTAX,
+            &SETKEY_SYNTAX,
             file,
             sa.spi.span,
             format!("the SPI does not fit 32 bits: setkey silently keeps its low 32 bits ({kept})"),
@@ -693,7 +713,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
     let frag = &text[span.start..span.end];
     if frag.trim() == ";" {
         return Diagnostic::new(
-            &rs::SETKEY_SYNTAX,
+            &SETKEY_SYNTAX,
             file,
             span,
             "a `;` with no command before it",
@@ -719,7 +739,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         } else {
             format!("`{shown}` is not a setkey command")
         };
-        let mut d = Diagnostic::new(&rs::SETKEY_SYNTAX, file, at_span, msg);
+        let mut d = Diagnostic::new(&SETKEY_SYNTAX, file, at_span, msg);
         if let Some(best) = crate::syntax::closest(&word, COMMANDS) {
             d = d.with_help(format!("did you mean `{best}`?"));
         } else if frag.trim_start().starts_with(['+', '-']) {
@@ -732,7 +752,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
     let err = match SetkeyParser::parse(Rule::command_strict, frag) {
         Ok(_) => {
             return Diagnostic::new(
-                &rs::SETKEY_SYNTAX,
+                &SETKEY_SYNTAX,
                 file,
                 span,
                 "setkey does not accept this command",
@@ -760,7 +780,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
     {
         let at = Span::new(prev_end, prev_end);
         return Diagnostic::new(
-            &rs::SETKEY_SYNTAX,
+            &SETKEY_SYNTAX,
             file,
             at,
             "missing `;` at the end of this command",
@@ -771,7 +791,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
     }
     if positives.contains(&Rule::direction) {
         return Diagnostic::new(
-            &rs::SETKEY_SYNTAX,
+            &SETKEY_SYNTAX,
             file,
             fspan,
             "the policy has no direction: write `-P in` or `-P out`",
@@ -779,7 +799,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
     }
     if ftok.starts_with('#') && policy_text.contains("-P") {
         return Diagnostic::new(
-            &rs::SETKEY_SYNTAX,
+            &SETKEY_SYNTAX,
             file,
             fspan,
             "a `#` comment inside a policy breaks it: setkey reads everything after `-P` up to `;`",
@@ -797,7 +817,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
     } else {
         format!("expected {expected}, found `{ftok}`")
     };
-    let mut d = Diagnostic::new(&rs::SETKEY_SYNTAX, file, fspan, msg);
+    let mut d = Diagnostic::new(&SETKEY_SYNTAX, file, fspan, msg);
     if positives.contains(&Rule::key)
         || (positives.contains(&Rule::semi)
             && ftok.chars().all(|c| c.is_ascii_alphanumeric())

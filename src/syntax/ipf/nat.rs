@@ -4,11 +4,23 @@
 
 use super::{IpfParser, IpfVersion, Region, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::rules::syntax as rs;
+use crate::diagnostic::{register, rule};
 use crate::source::{FileId, Span};
 use crate::syntax::{pest_failure, token_at, Spanned};
 use pest::iterators::Pair;
 use pest::Parser;
+
+// The syntax rules this parser emits.
+
+rule!(IPNAT_SYNTAX, "IPS1303", "ipnat-syntax-error", Error,
+    "An ipnat.conf rule that ipnat's parser rejects.",
+    why: "ipnat reports the bad rule and does not install it. A missing `map` or `rdr` rule changes which\n\
+          packets are translated, including IKE (UDP 500/4500) and ESP between the gateways.",
+    bad: "map fxp0 10.1.0.0/16 -> 0/32 portmap tcp/udp 1024-65535",
+    good: "map fxp0 10.1.0.0/16 -> 0/32 portmap tcp/udp 1024:65535",
+    log: Some("ipnat: syntax error at \"-\", line 1"));
+
+register![IPNAT_SYNTAX];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NatKind {
@@ -146,7 +158,7 @@ pub fn parse(file: FileId, text: &str, version: IpfVersion) -> ParsedNat {
                 } else {
                     format!("ipnat does not accept `{tok}` here")
                 };
-                diags.push(Diagnostic::new(&rs::IPNAT_SYNTAX, file, at, msg));
+                diags.push(Diagnostic::new(&IPNAT_SYNTAX, file, at, msg));
             }
         }
     }

@@ -1,8 +1,10 @@
 //! Turning a skipped region into a precise, helpful syntax diagnostic.
 
-use super::{RacoonParser, Rule};
+use super::{
+    RacoonParser, Rule, BAD_ADDRESS, MISSING_SEMICOLON, SEMICOLON_AFTER_BRACE, SYNTAX_ERROR,
+    UNKNOWN_STATEMENT,
+};
 use crate::diagnostic::Diagnostic;
-use crate::rules::syntax as rs;
 use crate::source::{FileId, Span};
 use crate::syntax::{closest, join_expected, pest_failure, prev_token_end, token_at};
 use pest::Parser;
@@ -276,7 +278,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         let before = prev_token_end(text, 0, span.start);
         let msg = if before > 0 && text.as_bytes()[before - 1] == b'}' {
             return vec![Diagnostic::new(
-                &rs::SEMICOLON_AFTER_BRACE,
+                &SEMICOLON_AFTER_BRACE,
                 file,
                 span,
                 "`};` is not accepted: racoon never allows `;` after a block's `}`",
@@ -285,13 +287,11 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         } else {
             "a `;` with no statement before it"
         };
-        return vec![
-            Diagnostic::new(&rs::SYNTAX_ERROR, file, span, msg).with_help("remove the `;`")
-        ];
+        return vec![Diagnostic::new(&SYNTAX_ERROR, file, span, msg).with_help("remove the `;`")];
     }
     if trimmed == "}" {
         return vec![Diagnostic::new(
-            &rs::SYNTAX_ERROR,
+            &SYNTAX_ERROR,
             file,
             span,
             "`}` without a block to close",
@@ -299,7 +299,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     }
     if trimmed == "{" {
         return vec![Diagnostic::new(
-            &rs::SYNTAX_ERROR,
+            &SYNTAX_ERROR,
             file,
             span,
             "`{` without a statement that opens a block",
@@ -319,7 +319,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
                 .collect();
             let mut d = if !home.is_empty() {
                 Diagnostic::new(
-                    &rs::UNKNOWN_STATEMENT,
+                    &UNKNOWN_STATEMENT,
                     file,
                     wspan,
                     format!(
@@ -330,7 +330,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
                 )
             } else {
                 Diagnostic::new(
-                    &rs::UNKNOWN_STATEMENT,
+                    &UNKNOWN_STATEMENT,
                     file,
                     wspan,
                     format!("unknown statement `{word}` in {}", ctx.name()),
@@ -352,7 +352,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     let err = match RacoonParser::parse(ctx.strict_rule(), frag) {
         Ok(_) => {
             return vec![Diagnostic::new(
-                &rs::SYNTAX_ERROR,
+                &SYNTAX_ERROR,
                 file,
                 span,
                 "racoon does not accept this statement here",
@@ -372,7 +372,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     {
         let at = Span::new(prev_end, prev_end);
         return vec![Diagnostic::new(
-            &rs::MISSING_SEMICOLON,
+            &MISSING_SEMICOLON,
             file,
             at,
             "missing `;` at the end of this statement",
@@ -386,7 +386,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         } else {
             format!("this statement is incomplete: expected {expected}")
         };
-        return vec![Diagnostic::new(&rs::SYNTAX_ERROR, file, at, msg)];
+        return vec![Diagnostic::new(&SYNTAX_ERROR, file, at, msg)];
     }
     let (fspan, ftok) = found.unwrap_or((Span::new(pos, pos), ""));
     let wants_address = positives.iter().any(|r| {
@@ -397,7 +397,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     });
     if wants_address && looks_like_hostname(ftok) {
         return vec![Diagnostic::new(
-            &rs::BAD_ADDRESS,
+            &BAD_ADDRESS,
             file,
             fspan,
             format!("`{ftok}` is a host name, but racoon needs an IP address here"),
@@ -434,7 +434,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     if ftok.is_empty() {
         msg = format!("expected {expected}");
     }
-    let mut d = Diagnostic::new(&rs::SYNTAX_ERROR, file, fspan, msg);
+    let mut d = Diagnostic::new(&SYNTAX_ERROR, file, fspan, msg);
     if let Some(h) = help {
         d = d.with_help(h);
     }

@@ -2,9 +2,8 @@
 
 use super::ast::*;
 use super::errors::{explain_skipped, Context};
-use super::{RacoonParser, Rule};
+use super::{RacoonParser, Rule, BAD_ADDRESS, SYNTAX_ERROR, UNCLOSED_BLOCK};
 use crate::diagnostic::Diagnostic;
-use crate::rules::syntax as rs;
 use crate::source::{FileId, Span};
 use crate::syntax::{span_of, Spanned};
 use pest::iterators::Pair;
@@ -46,7 +45,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         Err(e) => {
             let (pos, _) = crate::syntax::pest_failure(&e);
             lw.diags.push(Diagnostic::new(
-                &rs::SYNTAX_ERROR,
+                &SYNTAX_ERROR,
                 file,
                 Span::new(pos, pos),
                 "racoon cannot parse this file",
@@ -123,7 +122,7 @@ impl<'t> Lowerer<'t> {
         let end = Span::new(block.end, block.end);
         self.diags.push(
             Diagnostic::new(
-                &rs::UNCLOSED_BLOCK,
+                &UNCLOSED_BLOCK,
                 self.file,
                 at,
                 format!("this `{what}` block is never closed"),
@@ -205,7 +204,7 @@ impl<'t> Lowerer<'t> {
         let span = self.sp(p);
         let n = p.as_str().parse::<u64>().unwrap_or_else(|_| {
             self.diags.push(Diagnostic::new(
-                &rs::SYNTAX_ERROR,
+                &SYNTAX_ERROR,
                 self.file,
                 span,
                 "number too large",
@@ -246,7 +245,7 @@ impl<'t> Lowerer<'t> {
             let max = if ip.is_ipv4() { 32 } else { 128 };
             if pfx.value > max {
                 self.diags.push(Diagnostic::new(
-                    &rs::BAD_ADDRESS,
+                    &BAD_ADDRESS,
                     self.file,
                     pfx.span,
                     format!(
@@ -272,7 +271,7 @@ impl<'t> Lowerer<'t> {
             Err(_) => {
                 self.diags.push(
                     Diagnostic::new(
-                        &rs::BAD_ADDRESS,
+                        &BAD_ADDRESS,
                         self.file,
                         span,
                         format!("`{t}` is not an IP address"),

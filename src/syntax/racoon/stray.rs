@@ -5,8 +5,20 @@
 //! therefore do not comment anything out, and `dpd_delay = 30;` is accepted.
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::syntax as rs;
+use crate::diagnostic::{register, rule};
 use crate::source::{FileId, Span};
+
+// The syntax rules this parser emits.
+
+rule!(STRAY_CHARACTERS, "IPS1007", "ignored-characters", Warning,
+    "Characters that racoon silently ignores (`//`, `=`, ...).",
+    why: "racoon's lexer swallows characters that start no token. `//` therefore does not comment out a\n\
+          line: the statement after it is still active. `dpd_delay = 30;` works only by accident.",
+    bad: "remote anonymous {\n    // passive on;\n}",
+    good: "remote anonymous {\n    # passive on;\n}",
+    log: None);
+
+register![STRAY_CHARACTERS];
 
 fn is_stray(text: &[u8], i: usize) -> bool {
     let b = text[i];
@@ -71,7 +83,7 @@ fn describe(file: FileId, text: &str, span: Span) -> Diagnostic {
         .is_some_and(|b| b.is_ascii_digit());
     let mut d = if s.starts_with("//") || s.starts_with("/*") || s.starts_with("*/") {
         Diagnostic::new(
-            &rs::STRAY_CHARACTERS,
+            &STRAY_CHARACTERS,
             file,
             span,
             format!("`{s}` is not a comment in racoon.conf: racoon ignores these characters and reads the rest of the line"),
@@ -79,7 +91,7 @@ fn describe(file: FileId, text: &str, span: Span) -> Diagnostic {
         .with_help("use `#` to comment out a line")
     } else {
         Diagnostic::new(
-            &rs::STRAY_CHARACTERS,
+            &STRAY_CHARACTERS,
             file,
             span,
             format!("racoon silently ignores `{s}` here"),

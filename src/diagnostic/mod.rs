@@ -1,6 +1,13 @@
-//! Findings, independent of how they are rendered.
+//! Findings, independent of how they are rendered, and the metadata of the
+//! rules that emit them ([`RuleMeta`], declared with [`rule!`] beside each
+//! emitting parser or check). This sits below every layer that emits a
+//! finding, so parsers and checks alike can name their rules.
 
-use crate::rules::RuleMeta;
+mod meta;
+
+pub use meta::RuleMeta;
+pub(crate) use meta::{register, rule};
+
 use crate::source::{FileId, SourceDb, Span};
 
 #[derive(
