@@ -47,7 +47,7 @@ fn key_of(report: &Report, d: &Diagnostic) -> String {
     if d.location.span.start == 0 && d.location.span.end == 0 {
         return format!("{}\0{path}\0\0{}\0", d.rule.code, d.message);
     }
-    let text = crate::render::masked_text(report, file);
+    let text = report.masked_text(file);
     let f = report.db.get(file);
     let line = f.line_col(d.location.span.start).0;
     let line_text = f

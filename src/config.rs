@@ -21,8 +21,8 @@
 //! would let a team believe a rule is off (or on) when it is not.
 
 use crate::diagnostic::Severity;
-use crate::discovery::Layout;
-use crate::engine::Target;
+use crate::discovery::{Layout, LayoutHints};
+use crate::model::Target;
 use crate::source::{FileMode, FileSystem, ReadText};
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -359,6 +359,15 @@ impl Config {
     pub fn gateway_hint(&self, dir: &Path) -> Option<&GatewayHint> {
         let rel = self.relative(dir)?;
         self.gateways.iter().find(|g| g.matcher.is_match(&rel))
+    }
+}
+
+impl LayoutHints for Config {
+    fn layout_hint(&self, dir: &Path) -> Option<Layout> {
+        self.gateway_hint(dir).map(|h| h.layout)
+    }
+    fn has_layout_hints(&self) -> bool {
+        !self.gateways.is_empty()
     }
 }
 

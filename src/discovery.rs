@@ -5,7 +5,6 @@
 //! Nothing here reads outside a gateway root: a path that leaves the root
 //! lexically (`..`) or through a symlink is reported, never followed.
 
-use crate::config::Config;
 use crate::source::{FileMode, FileSystem};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -18,6 +17,26 @@ pub enum Layout {
     Snapshot,
     /// The files side by side: `racoon.conf`, `psk.txt`, `ipsec.conf`, `rc.conf`...
     Flat,
+}
+
+/// What the project settings say about directories (`[[gateway]]` entries
+/// of ipseclint.toml). The caller hands them down, so discovery depends on
+/// no settings type.
+pub trait LayoutHints {
+    /// The layout a hint gives this directory, if a hint names it.
+    fn layout_hint(&self, dir: &Path) -> Option<Layout>;
+    /// Are there any hints? Only then is a site searched below its first level.
+    fn has_layout_hints(&self) -> bool;
+}
+
+/// No hints: every directory is judged by the files it holds.
+impl LayoutHints for () {
+    fn layout_hint(&self, _: &Path) -> Option<Layout> {
+        None
+    }
+    fn has_layout_hints(&self) -> bool {
+        false
+    }
 }
 
 /// Files that mark a snapshot-style gateway root.
@@ -60,15 +79,15 @@ pub fn gateway_layout(fs: &dyn FileSystem, dir: &Path) -> Option<Layout> {
     }
 }
 
-pub fn classify_dir(fs: &dyn FileSystem, dir: &Path, config: &Config) -> DirKind {
-    if let Some(hint) = config.gateway_hint(dir) {
-        return DirKind::Gateway(hint.layout);
+pub fn classify_dir(fs: &dyn FileSystem, dir: &Path, hints: &dyn LayoutHints) -> DirKind {
+    if let Some(layout) = hints.layout_hint(dir) {
+        return DirKind::Gateway(layout);
     }
     if let Some(l) = gateway_layout(fs, dir) {
         return DirKind::Gateway(l);
     }
     let mut gateways = Vec::new();
-    find_gateways(fs, dir, 0, config, &mut gateways);
+    find_gateways(fs, dir, 0, hints, &mut gateways);
     if gateways.is_empty() {
         DirKind::Plain
     } else {
@@ -85,7 +104,7 @@ fn find_gateways(
     fs: &dyn FileSystem,
     dir: &Path,
     depth: usize,
-    config: &Config,
+    hints: &dyn LayoutHints,
     out: &mut Vec<(PathBuf, Layout)>,
 ) {
     let Ok(entries) = fs.list_dir(dir) else {
@@ -98,12 +117,12 @@ fn find_gateways(
         if hidden || !fs.is_dir(&e) || fs.is_symlink(&e) {
             continue;
         }
-        if let Some(hint) = config.gateway_hint(&e) {
-            out.push((e, hint.layout));
+        if let Some(layout) = hints.layout_hint(&e) {
+            out.push((e, layout));
         } else if let Some(l) = gateway_layout(fs, &e).filter(|_| depth == 0) {
             out.push((e, l));
-        } else if !config.gateways.is_empty() && depth < MAX_HINT_DEPTH {
-            find_gateways(fs, &e, depth + 1, config, out);
+        } else if hints.has_layout_hints() && depth < MAX_HINT_DEPTH {
+            find_gateways(fs, &e, depth + 1, hints, out);
         }
     }
 }

@@ -19,4 +19,5 @@ pub mod source;
 pub mod suppress;
 pub mod syntax;
 
-pub use engine::{lint, Input, LintOptions, Report, Target};
+pub use engine::{lint, Input, LintOptions, Report};
+pub use model::Target;

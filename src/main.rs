@@ -2,10 +2,11 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ipseclint::config::{Config, FailOn};
-use ipseclint::engine::{lint, Input, LintOptions, Target};
+use ipseclint::engine::{lint, Input, LintOptions};
 use ipseclint::render;
 use ipseclint::rules;
 use ipseclint::source::DiskFs;
+use ipseclint::Target;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

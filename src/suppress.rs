@@ -11,9 +11,8 @@
 //! A cross-peer finding may be silenced at any of its places, on either peer.
 
 use crate::diagnostic::{Diagnostic, Location};
-use crate::engine::Report;
 use crate::rules::files::{BAD_SUPPRESSION, UNUSED_SUPPRESSION};
-use crate::source::{FileId, Span};
+use crate::source::{FileId, SourceDb, Span};
 
 /// One `ipseclint:` comment.
 #[derive(Debug)]
@@ -145,14 +144,14 @@ fn scan(file: FileId, text: &str, psk: bool, bad: &mut Vec<Diagnostic>) -> Vec<D
 
 impl Directive {
     /// Does this directive silence `code` at `loc`? Marks it used.
-    fn covers(&mut self, report: &Report, code: &str, loc: Location) -> bool {
+    fn covers(&mut self, db: &SourceDb, code: &str, loc: Location) -> bool {
         if loc.file != self.file {
             return false;
         }
         let Some(k) = self.codes.iter().position(|c| c == code) else {
             return false;
         };
-        let line = report.db.get(loc.file).line_col(loc.span.start).0;
+        let line = db.get(loc.file).line_col(loc.span.start).0;
         if self.whole_file || self.lines.contains(&line) {
             self.used[k] = true;
             true
@@ -162,21 +161,22 @@ impl Directive {
     }
 }
 
-/// Drop the silenced findings; report malformed and unused suppressions.
-pub fn apply(report: &mut Report) {
+/// Drop the silenced findings of a run over the files in `db`; report
+/// malformed and unused suppressions. `psk_files` take column-1 comments only.
+pub fn apply(db: &SourceDb, psk_files: &[FileId], diagnostics: &mut Vec<Diagnostic>) {
     let mut extra = Vec::new();
     let mut directives: Vec<Directive> = Vec::new();
-    for f in report.db.files() {
+    for f in db.files() {
         if f.text.contains("ipseclint:") {
-            let psk = report.psk_files.contains(&f.id);
+            let psk = psk_files.contains(&f.id);
             directives.extend(scan(f.id, &f.text, psk, &mut extra));
         }
     }
     if directives.is_empty() {
-        report.diagnostics.extend(extra);
+        diagnostics.extend(extra);
         return;
     }
-    let diags = std::mem::take(&mut report.diagnostics);
+    let diags = std::mem::take(diagnostics);
     let mut kept = Vec::with_capacity(diags.len());
     for d in diags {
         let mut places = vec![d.location];
@@ -187,7 +187,7 @@ pub fn apply(report: &mut Report) {
         for dir in directives.iter_mut() {
             for &p in &places {
                 // Every matching directive is marked used, not just the first.
-                silenced |= dir.covers(report, d.rule.code, p);
+                silenced |= dir.covers(db, d.rule.code, p);
             }
         }
         if !silenced {
@@ -210,7 +210,7 @@ pub fn apply(report: &mut Report) {
         }
     }
     kept.extend(extra);
-    report.diagnostics = kept;
+    *diagnostics = kept;
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use ipseclint::diagnostic::Severity;
-use ipseclint::engine::Target;
+use ipseclint::Target;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -231,7 +231,7 @@ fn freebsd_version_sets_the_target_unless_given() {
         &[Input { path: "gw".into() }],
         &fs,
         &LintOptions {
-            target: Some(ipseclint::engine::Target::FreeBsd14),
+            target: Some(ipseclint::Target::FreeBsd14),
             live: false,
             ..Default::default()
         },

@@ -3,7 +3,7 @@
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::discovery::{self, DirKind};
-use crate::model;
+use crate::model::{self, Target};
 use crate::rules::{self, files as rf};
 use crate::source::{FileId, FileKind, FileSystem, SourceDb, Span, MAX_FILE_SIZE};
 use crate::syntax;
@@ -13,48 +13,6 @@ mod gateway;
 
 pub use gateway::load_gateway;
 
-/// The FreeBSD release the gateway runs (decides the kernel's algorithms).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-pub enum Target {
-    #[value(name = "freebsd-12")]
-    #[serde(rename = "freebsd-12")]
-    FreeBsd12,
-    #[value(name = "freebsd-13")]
-    #[serde(rename = "freebsd-13")]
-    FreeBsd13,
-    #[default]
-    #[value(name = "freebsd-14")]
-    #[serde(rename = "freebsd-14")]
-    FreeBsd14,
-}
-
-impl Target {
-    pub fn release(self) -> u32 {
-        match self {
-            Target::FreeBsd12 => 12,
-            Target::FreeBsd13 => 13,
-            Target::FreeBsd14 => 14,
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Target::FreeBsd12 => "FreeBSD 12",
-            Target::FreeBsd13 => "FreeBSD 13",
-            Target::FreeBsd14 => "FreeBSD 14",
-        }
-    }
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct LintOptions {
     /// `--target`; `None`: from each gateway's `bin/freebsd-version`, else the newest.
@@ -63,18 +21,6 @@ pub struct LintOptions {
     pub live: bool,
     /// `ipseclint.toml` (default: none).
     pub config: crate::config::Config,
-}
-
-impl Target {
-    /// The release a `freebsd-version` string names (`13.2-RELEASE-p4`).
-    pub fn from_version(v: &str) -> Option<Target> {
-        let major: u32 = v.trim().split(['.', '-']).next()?.parse().ok()?;
-        Some(match major {
-            0..=12 => Target::FreeBsd12,
-            13 => Target::FreeBsd13,
-            _ => Target::FreeBsd14,
-        })
-    }
 }
 
 /// One path to check, as given by the user.
@@ -123,7 +69,26 @@ impl Report {
             None => self.secrets.push((file, spans)),
         }
     }
-    pub fn secret_spans(&self, file: crate::source::FileId) -> &[Span] {
+    /// The file's text with every secret byte replaced by `*` (offsets
+    /// unchanged): the only text a renderer or the baseline may show.
+    pub fn masked_text(&self, file: FileId) -> String {
+        let text = &self.db.get(file).text;
+        let spans = self.secret_spans(file);
+        if spans.is_empty() {
+            return text.clone();
+        }
+        let mut bytes = text.as_bytes().to_vec();
+        for s in spans {
+            for b in bytes.iter_mut().take(s.end.min(text.len())).skip(s.start) {
+                if *b != b'\n' {
+                    *b = b'*';
+                }
+            }
+        }
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+    pub fn secret_spans(&self, file: FileId) -> &[Span] {
         self.secrets
             .iter()
             .find(|(f, _)| *f == file)
@@ -341,7 +306,7 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
     let (diags, pairs) = rules::pair::check(&site);
     report.diagnostics.extend(diags);
     report.pairs = pairs;
-    crate::suppress::apply(&mut report);
+    crate::suppress::apply(&report.db, &report.psk_files, &mut report.diagnostics);
     // After suppressions, so a directive for a rule that is off is not "unused".
     opts.config.apply_rules(&mut report.diagnostics);
     diagnostic::sort(&mut report.diagnostics, &report.db);

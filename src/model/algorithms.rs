@@ -1,6 +1,6 @@
 //! racoon's algorithm tables and the FreeBSD kernel's algorithm support.
 
-use crate::engine::Target;
+use crate::model::Target;
 
 /// Where a racoon algorithm name may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,9 +2,9 @@
 //! them, and what they mean together.
 
 use crate::discovery::{Layout, Modes, Resolved};
-use crate::engine::Target;
 use crate::model::racoon::RacoonModel;
 use crate::model::rcconf::{parse_ifconfig, IfAddress, RcConfig, RcOrigin};
+use crate::model::Target;
 use crate::source::{FileId, Span};
 use crate::syntax::psk::PskFile;
 use crate::syntax::racoon::RacoonConf;

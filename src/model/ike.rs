@@ -612,7 +612,7 @@ fn find_sainfo<'a>(
     rem: &Remote,
     peer_id: &(String, Option<String>),
 ) -> Option<(FileId, &'a Sainfo)> {
-    use crate::rules::gateway::id_matches;
+    use crate::model::racoon::id_matches;
     // File order decides among candidates (racoon sorts by priority, then order).
     let cands = g.lookup().sainfo_candidates(local.host.ip, remote.host.ip);
     let mut found: Vec<(FileId, &Sainfo)> = cands

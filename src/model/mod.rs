@@ -14,3 +14,6 @@ pub mod rc_firewall;
 pub mod rcconf;
 pub mod rcconf_catalogue;
 pub mod reachability;
+pub mod target;
+
+pub use target::Target;

@@ -56,7 +56,7 @@ impl miette::Diagnostic for Rendered {
 
 fn source(report: &Report, file: crate::source::FileId) -> NamedSource<String> {
     let name = report.db.get(file).path.to_string_lossy().into_owned();
-    NamedSource::new(name, super::masked_text(report, file))
+    NamedSource::new(name, report.masked_text(file))
 }
 
 fn span(s: crate::source::Span) -> SourceSpan {

@@ -7,7 +7,7 @@ use crate::diagnostic::rule;
 use crate::diagnostic::Diagnostic;
 use crate::discovery::{ModeSource, Resolved};
 use crate::model::gateway::{FileRef, Gateway, Mention, Role};
-use crate::model::racoon::{ExchangeMode, Remote};
+use crate::model::racoon::{id_matches, ExchangeMode, Remote};
 use crate::source::{FileId, Span};
 use crate::syntax::racoon::{SainfoId, Value};
 use crate::syntax::setkey::{Command, CommandKind, Direction, Level, PolicyCommand, Selector};
@@ -364,62 +364,6 @@ fn policy_without_remote(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             d = d.with_related(r.file, Span::new(0, 0), "racoon.conf checked here");
         }
         out.push(d.with_help(format!("add `remote {peer} {{ ... }}` to racoon.conf")));
-    }
-}
-
-/// racoon's ID encoding of an upper-layer protocol (0 = any).
-fn proto_number(p: &str) -> Option<u32> {
-    Some(match p {
-        "any" => 0,
-        "icmp" => 1,
-        "tcp" => 6,
-        "udp" => 17,
-        "gre" => 47,
-        "esp" => 50,
-        "ah" => 51,
-        "icmp6" | "ipv6-icmp" => 58,
-        "ipcomp" => 108,
-        "ipencap" | "ip4" | "ipip" => 4,
-        n => n.parse().ok()?,
-    })
-}
-
-fn port_number(p: Option<&str>) -> Option<u32> {
-    match p {
-        None | Some("any") => Some(0),
-        Some(n) => n.parse().ok(),
-    }
-}
-
-/// Does a sainfo id equal a policy selector as racoon compares them?
-/// Type, address bytes, prefix, port and protocol must all be identical.
-/// `clientaddr` (a remote id) matches the peer's own address, `peer`.
-pub(crate) fn id_matches(id: &SainfoId, sel: &Selector, upper: &str, peer: Option<IpAddr>) -> bool {
-    match id {
-        SainfoId::Anonymous(_) => true,
-        SainfoId::ClientAddr(_) => peer.is_some_and(|p| {
-            let full = if p.is_ipv4() { 32 } else { 128 };
-            sel.host.ip == Some(p) && sel.prefix_len() == Some(full)
-        }),
-        SainfoId::Address {
-            address,
-            port,
-            proto,
-            ..
-        } => {
-            let Some(ip) = address.ip else { return false };
-            let full = if ip.is_ipv4() { 32 } else { 128 };
-            let id_prefix = address.prefix.as_ref().map_or(full, |p| p.value);
-            let id_port = port
-                .as_ref()
-                .map_or(Some(0), |p| p.value.map(u32::from).or(Some(0)));
-            sel.host.ip == Some(ip)
-                && sel.prefix_len() == Some(id_prefix)
-                && address.range_end.is_none()
-                && port_number(sel.port()) == id_port
-                && proto_number(upper) == proto_number(&proto.value)
-        }
-        _ => false,
     }
 }
 

@@ -4,9 +4,9 @@
 use super::checks;
 use crate::diagnostic::rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::Target;
 use crate::model::algorithms::{self, AlgClass, DhGroup};
 use crate::model::racoon::{AlgRef, RacoonModel, Remote, RemoteSelector, Sainfo};
+use crate::model::Target;
 use crate::source::{FileId, Span};
 use crate::syntax::racoon::{RacoonConf, RemoteTarget, SainfoId, Setting, TopItem, Value};
 use std::collections::hash_map::{Entry, HashMap};

@@ -3,8 +3,8 @@
 use super::checks;
 use crate::diagnostic::rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::Target;
 use crate::model::algorithms::{self, SetkeyKey};
+use crate::model::Target;
 use crate::source::{FileId, Span};
 use crate::syntax::setkey::{
     AlgKey, Command, CommandKind, Direction, Level, PolicyCommand, SetkeyFile,

@@ -2,8 +2,9 @@
 #![allow(dead_code)]
 
 use ipseclint::diagnostic::Severity;
-use ipseclint::engine::{lint, Input, LintOptions, Report, Target};
+use ipseclint::engine::{lint, Input, LintOptions, Report};
 use ipseclint::source::DiskFs;
+use ipseclint::Target;
 use std::path::{Path, PathBuf};
 
 pub fn project() -> PathBuf {
