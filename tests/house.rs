@@ -401,7 +401,7 @@ fn word_count(code: &str, word: &str) -> usize {
     code.match_indices(word)
         .filter(|(p, _)| {
             let after = b.get(p + word.len()).copied().unwrap_or(b' ');
-            !ident_byte_before(b, *p) && !(after.is_ascii_alphanumeric() || after == b'_')
+            !(ident_byte_before(b, *p) || after.is_ascii_alphanumeric() || after == b'_')
         })
         .count()
 }

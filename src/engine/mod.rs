@@ -9,6 +9,7 @@ use crate::source::{FileId, FileKind, FileSystem, SourceDb, Span, MAX_FILE_SIZE}
 use crate::syntax;
 use std::path::{Path, PathBuf};
 
+mod firewall;
 mod gateway;
 
 pub use gateway::load_gateway;
