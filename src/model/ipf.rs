@@ -639,7 +639,122 @@ fn action_flags(r: &IpfRule, version: IpfVersion) -> (u32, u32, u8) {
 /// list into one rule per element).
 fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
     let v34 = version.is_v34();
-    let (flags, skip, icode) = action_flags(r, version);
+    let base = base_entry(r, index, version);
+    let lists = ElementLists::of(r, version);
+    let mut out = Vec::new();
+    for proto in &lists.protos {
+        let (sports, dports) = port_lists(r, proto);
+        for &tos in &lists.tos {
+            for &ttl in &lists.ttl {
+                for src in &lists.srcs {
+                    for dst in &lists.dsts {
+                        for sport in &sports {
+                            for dport in &dports {
+                                for &icmp_type in &lists.icmp_types {
+                                    for &icmp_code in &lists.icmp_codes {
+                                        let el = Element {
+                                            proto,
+                                            tos,
+                                            ttl,
+                                            src,
+                                            dst,
+                                            sport,
+                                            dport,
+                                            icmp_type,
+                                            icmp_code,
+                                        };
+                                        out.push(element_entry(&base, r, v34, &el));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The lists a rule may give (protocols, TOS, TTL, addresses, ICMP types and
+/// codes), each with one `None`/"any" element when the rule gives none.
+struct ElementLists {
+    protos: Vec<Option<Proto>>,
+    tos: Vec<Option<u32>>,
+    ttl: Vec<Option<u32>>,
+    srcs: Vec<(CompiledAddr, bool)>,
+    dsts: Vec<(CompiledAddr, bool)>,
+    icmp_types: Vec<Option<u8>>,
+    icmp_codes: Vec<Option<u8>>,
+}
+
+impl ElementLists {
+    fn of(r: &IpfRule, version: IpfVersion) -> Self {
+        fn or_any<T: Clone>(v: Vec<T>) -> Vec<Option<T>> {
+            if v.is_empty() {
+                vec![None]
+            } else {
+                v.into_iter().map(Some).collect()
+            }
+        }
+        let addrs = |e: &Option<syn::Endpoint>| match e.as_ref().and_then(|e| e.addr.as_ref()) {
+            Some(a) => compile_addr(&a.value, version),
+            None => vec![(CompiledAddr::Exact(Masked::default(), 0), false)],
+        };
+        let icmp = |names: Option<&[(String, Option<u8>)]>| match names {
+            Some(n) if !n.is_empty() => n.iter().map(|t| t.1).collect(),
+            _ => vec![None],
+        };
+        let spec = r.icmp.as_ref().map(|i| &i.value);
+        ElementLists {
+            protos: or_any(r.protos.iter().map(|p| p.value.clone()).collect()),
+            tos: or_any(r.tos.iter().map(|t| t.value).collect()),
+            ttl: or_any(r.ttl.iter().map(|t| t.value).collect()),
+            srcs: addrs(&r.from),
+            dsts: addrs(&r.to),
+            icmp_types: icmp(spec.map(|i| i.types.as_slice())),
+            icmp_codes: icmp(spec.map(|i| i.codes.as_slice())),
+        }
+    }
+}
+
+/// Source and destination port lists for one protocol of the rule
+/// (`None`: the side names no port).
+type PortList = Vec<Option<Option<PortCmp>>>;
+
+fn port_lists(r: &IpfRule, proto: &Option<Proto>) -> (PortList, PortList) {
+    let tcpudp = matches!(proto, Some(Proto::TcpUdp));
+    let port_proto = if tcpudp {
+        None
+    } else {
+        proto.as_ref().and_then(|p| p.number())
+    };
+    let ports = |e: &Option<syn::Endpoint>| match e.as_ref().and_then(|e| e.port.as_ref()) {
+        Some(p) => compile_ports(&p.value, port_proto)
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => vec![None],
+    };
+    (ports(&r.from), ports(&r.to))
+}
+
+/// One combination of a rule's list elements.
+struct Element<'a> {
+    proto: &'a Option<Proto>,
+    tos: Option<u32>,
+    ttl: Option<u32>,
+    src: &'a (CompiledAddr, bool),
+    dst: &'a (CompiledAddr, bool),
+    sport: &'a Option<Option<PortCmp>>,
+    dport: &'a Option<Option<PortCmp>>,
+    icmp_type: Option<u8>,
+    icmp_code: Option<u8>,
+}
+
+/// Interface names: `on` (one or two) and `in-via`/`out-via`; `*`, `-` or
+/// nothing is any interface.
+fn interface_names(r: &IpfRule) -> (Option<String>, [Option<String>; 4]) {
     let wild = |s: &str| s == "*" || s == "-" || s.is_empty();
     let ifname = r.on.first().map(|s| s.value.clone()).filter(|s| !wild(s));
     let mut ifnames: [Option<String>; 4] = [ifname.clone(), None, None, None];
@@ -653,41 +768,11 @@ fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
             ifnames[2 + i] = Some(v.value.clone());
         }
     }
+    (ifname, ifnames)
+}
 
-    // The single protocol, tcp/udp, or a list.
-    let protos: Vec<Option<Proto>> = if r.protos.is_empty() {
-        vec![None]
-    } else {
-        r.protos.iter().map(|p| Some(p.value.clone())).collect()
-    };
-    let tos: Vec<Option<u32>> = if r.tos.is_empty() {
-        vec![None]
-    } else {
-        r.tos.iter().map(|t| Some(t.value)).collect()
-    };
-    let ttl: Vec<Option<u32>> = if r.ttl.is_empty() {
-        vec![None]
-    } else {
-        r.ttl.iter().map(|t| Some(t.value)).collect()
-    };
-    let srcs = match r.from.as_ref().and_then(|e| e.addr.as_ref()) {
-        Some(a) => compile_addr(&a.value, version),
-        None => vec![(CompiledAddr::Exact(Masked::default(), 0), false)],
-    };
-    let dsts = match r.to.as_ref().and_then(|e| e.addr.as_ref()) {
-        Some(a) => compile_addr(&a.value, version),
-        None => vec![(CompiledAddr::Exact(Masked::default(), 0), false)],
-    };
-    let icmp_types: Vec<Option<u8>> = match &r.icmp {
-        Some(i) if !i.value.types.is_empty() => i.value.types.iter().map(|t| t.1).collect(),
-        _ => vec![None],
-    };
-    let icmp_codes: Vec<Option<u8>> = match &r.icmp {
-        Some(i) if !i.value.codes.is_empty() => i.value.codes.iter().map(|t| t.1).collect(),
-        _ => vec![None],
-    };
-
-    // `with` options.
+/// The `with` options as the kernel's flag, IP option and security masks.
+fn with_masks(r: &IpfRule, v34: bool) -> (Masked<u32>, Masked<u32>, Masked<u16>) {
     let mut flx = Masked::<u32>::default();
     let mut optmsk = Masked::<u32>::default();
     let mut secmsk = Masked::<u16>::default();
@@ -763,8 +848,15 @@ fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
         }
     }
 
-    // Ports: each side may be a list.
-    let mut out = Vec::new();
+    (flx, optmsk, secmsk)
+}
+
+/// What every entry of a rule has in common, before its list elements.
+fn base_entry(r: &IpfRule, index: usize, version: IpfVersion) -> FrEntry {
+    let v34 = version.is_v34();
+    let (flags, skip, icode) = action_flags(r, version);
+    let (ifname, ifnames) = interface_names(r);
+    let (flx, optmsk, secmsk) = with_masks(r, v34);
     let typed = !v34
         && (!r.tos.is_empty()
             || !r.ttl.is_empty()
@@ -788,163 +880,127 @@ fn compile(r: &IpfRule, index: usize, version: IpfVersion) -> Vec<FrEntry> {
         r.route_to.as_ref().map(|t| &t.value),
         r.reply_to.as_ref().map(|t| &t.value)
     );
-    let age = r.state_age.as_ref().map_or((0, 0), |a| a.value);
-    for proto in &protos {
-        let pnum = proto.as_ref().and_then(|p| p.number());
-        let tcpudp = matches!(proto, Some(Proto::TcpUdp));
-        let port_proto = if tcpudp { None } else { pnum };
-        let sports: Vec<Option<Option<PortCmp>>> =
-            match r.from.as_ref().and_then(|e| e.port.as_ref()) {
-                Some(p) => compile_ports(&p.value, port_proto)
-                    .into_iter()
-                    .map(Some)
-                    .collect(),
-                None => vec![None],
-            };
-        let dports: Vec<Option<Option<PortCmp>>> = match r.to.as_ref().and_then(|e| e.port.as_ref())
-        {
-            Some(p) => compile_ports(&p.value, port_proto)
-                .into_iter()
-                .map(Some)
-                .collect(),
-            None => vec![None],
+    FrEntry {
+        rule: index,
+        span: r.span,
+        text: r.text.clone(),
+        flags,
+        skip,
+        icode,
+        typed: v34 || typed,
+        ifname,
+        ifnames,
+        v: 0,
+        tos: Masked::default(),
+        ttl: Masked::default(),
+        proto: Masked::default(),
+        flx,
+        optmsk,
+        secmsk,
+        src: Masked::default(),
+        dst: Masked::default(),
+        unresolved: false,
+        scmp: None,
+        dcmp: None,
+        tcpf: 0,
+        tcpfm: 0,
+        icmp: 0,
+        icmpm: 0,
+        head: r.head.as_ref().map(|h| h.value.clone()),
+        group: r.group.as_ref().map(|g| g.value.clone()),
+        state_limit: r
+            .keep_state
+            .as_ref()
+            .and_then(|k| k.value.limit())
+            .unwrap_or(0),
+        loglevel,
+        targets,
+        age: r.state_age.as_ref().map_or((0, 0), |a| a.value),
+    }
+}
+
+/// The entry for one combination of list elements.
+fn element_entry(base: &FrEntry, r: &IpfRule, v34: bool, el: &Element) -> FrEntry {
+    let mut e = base.clone();
+    if let Some(t) = el.tos {
+        e.tos = Masked {
+            value: t as u8,
+            mask: 0xff,
         };
-        for t in &tos {
-            for tt in &ttl {
-                for (s, sneg) in &srcs {
-                    for (d, dneg) in &dsts {
-                        for sp in &sports {
-                            for dp in &dports {
-                                for it in &icmp_types {
-                                    for ic in &icmp_codes {
-                                        let mut e = FrEntry {
-                                            rule: index,
-                                            span: r.span,
-                                            text: r.text.clone(),
-                                            flags,
-                                            skip,
-                                            icode,
-                                            typed: v34 || typed,
-                                            ifname: ifname.clone(),
-                                            ifnames: ifnames.clone(),
-                                            v: 0,
-                                            tos: Masked::default(),
-                                            ttl: Masked::default(),
-                                            proto: Masked::default(),
-                                            flx,
-                                            optmsk,
-                                            secmsk,
-                                            src: Masked::default(),
-                                            dst: Masked::default(),
-                                            unresolved: false,
-                                            scmp: None,
-                                            dcmp: None,
-                                            tcpf: 0,
-                                            tcpfm: 0,
-                                            icmp: 0,
-                                            icmpm: 0,
-                                            head: r.head.as_ref().map(|h| h.value.clone()),
-                                            group: r.group.as_ref().map(|g| g.value.clone()),
-                                            state_limit: r
-                                                .keep_state
-                                                .as_ref()
-                                                .and_then(|k| k.value.limit())
-                                                .unwrap_or(0),
-                                            loglevel: loglevel.clone(),
-                                            targets: targets.clone(),
-                                            age,
-                                        };
-                                        if let Some(t) = t {
-                                            e.tos = Masked {
-                                                value: *t as u8,
-                                                mask: 0xff,
-                                            };
-                                        }
-                                        if let Some(t) = tt {
-                                            e.ttl = Masked {
-                                                value: *t as u8,
-                                                mask: 0xff,
-                                            };
-                                        }
-                                        match proto {
-                                            Some(Proto::TcpUdp) => {
-                                                e.flx.value |= fi::TCPUDP;
-                                                e.flx.mask |= fi::TCPUDP;
-                                            }
-                                            Some(Proto::Number { number, .. }) => {
-                                                e.proto = Masked {
-                                                    value: number.unwrap_or(0),
-                                                    mask: 0xff,
-                                                };
-                                                if number.is_none() {
-                                                    e.unresolved = true;
-                                                }
-                                            }
-                                            None => {}
-                                        }
-                                        if *sneg {
-                                            e.flags ^= fr::NOTSRCIP;
-                                        }
-                                        if *dneg {
-                                            e.flags ^= fr::NOTDSTIP;
-                                        }
-                                        if let Some(f) = &r.family {
-                                            e.v = if f.value == syn::Family::Inet6 { 6 } else { 4 };
-                                        }
-                                        e.src = s.take(&mut e).unwrap_or(e.src);
-                                        e.dst = d.take(&mut e).unwrap_or(e.dst);
-                                        // A port that did not resolve leaves the rule unresolved.
-                                        if let Some(sp) = sp {
-                                            e.scmp = *sp;
-                                            e.unresolved |= sp.is_none();
-                                        }
-                                        if let Some(dp) = dp {
-                                            e.dcmp = *dp;
-                                            e.unresolved |= dp.is_none();
-                                        }
-                                        if let Some(f) = &r.flags {
-                                            let set = f.value.set.unwrap_or(0);
-                                            let mask = match f.value.mask {
-                                                Some(m) if m != 0 => m,
-                                                _ if v34 => {
-                                                    if set == TH_SYN {
-                                                        0x3f
-                                                    } else {
-                                                        0xbf
-                                                    }
-                                                }
-                                                _ => 0x3f,
-                                            };
-                                            e.tcpf = set;
-                                            e.tcpfm = mask;
-                                        }
-                                        if let Some(ty) = it {
-                                            e.icmp = u16::from(*ty) << 8;
-                                            e.icmpm = 0xff00;
-                                        } else if r.icmp.is_some() {
-                                            e.unresolved = true;
-                                        }
-                                        if let Some(c) = ic {
-                                            e.icmp |= u16::from(*c);
-                                            e.icmpm = 0xffff;
-                                        } else if r
-                                            .icmp
-                                            .as_ref()
-                                            .is_some_and(|i| !i.value.codes.is_empty())
-                                        {
-                                            e.unresolved = true;
-                                        }
-                                        out.push(e);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+    }
+    if let Some(t) = el.ttl {
+        e.ttl = Masked {
+            value: t as u8,
+            mask: 0xff,
+        };
+    }
+    match el.proto {
+        Some(Proto::TcpUdp) => {
+            e.flx.value |= fi::TCPUDP;
+            e.flx.mask |= fi::TCPUDP;
+        }
+        Some(Proto::Number { number, .. }) => {
+            e.proto = Masked {
+                value: number.unwrap_or(0),
+                mask: 0xff,
+            };
+            if number.is_none() {
+                e.unresolved = true;
             }
         }
+        None => {}
     }
-    out
+    let (s, sneg) = el.src;
+    let (d, dneg) = el.dst;
+    if *sneg {
+        e.flags ^= fr::NOTSRCIP;
+    }
+    if *dneg {
+        e.flags ^= fr::NOTDSTIP;
+    }
+    if let Some(f) = &r.family {
+        e.v = if f.value == syn::Family::Inet6 { 6 } else { 4 };
+    }
+    e.src = s.take(&mut e).unwrap_or(e.src);
+    e.dst = d.take(&mut e).unwrap_or(e.dst);
+    // A port that did not resolve leaves the rule unresolved.
+    if let Some(sp) = el.sport {
+        e.scmp = *sp;
+        e.unresolved |= sp.is_none();
+    }
+    if let Some(dp) = el.dport {
+        e.dcmp = *dp;
+        e.unresolved |= dp.is_none();
+    }
+    if let Some(f) = &r.flags {
+        let set = f.value.set.unwrap_or(0);
+        let mask = match f.value.mask {
+            Some(m) if m != 0 => m,
+            _ if v34 => {
+                if set == TH_SYN {
+                    0x3f
+                } else {
+                    0xbf
+                }
+            }
+            _ => 0x3f,
+        };
+        e.tcpf = set;
+        e.tcpfm = mask;
+    }
+    if let Some(ty) = el.icmp_type {
+        e.icmp = u16::from(ty) << 8;
+        e.icmpm = 0xff00;
+    } else if r.icmp.is_some() {
+        e.unresolved = true;
+    }
+    if let Some(c) = el.icmp_code {
+        e.icmp |= u16::from(c);
+        e.icmpm = 0xffff;
+    } else if r.icmp.as_ref().is_some_and(|i| !i.value.codes.is_empty()) {
+        e.unresolved = true;
+    }
+    e
 }
 
 /// Why a rule that parsed was not installed.

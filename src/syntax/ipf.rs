@@ -2084,252 +2084,291 @@ fn lower_tail(t: Pair<'_, Rule>, region: &Region, r: &mut IpfRule) {
 /// (where, message), in the order it would find them.
 pub fn validate(r: &IpfRule, version: IpfVersion) -> Vec<(Span, String)> {
     let mut out: Vec<(Span, String)> = Vec::new();
-    let v34 = version.is_v34();
-    let proto = r.proto_number();
-    let tcpudp = r.is_tcpudp();
+    if version.is_v34() {
+        reject_unknown_to_v34(r, &mut out);
+        check_v34_order(r, &mut out);
+        check_v34_actions(r, &mut out);
+        check_v34_protocol_options(r, &mut out);
+    } else {
+        check_v4_options(r, version, &mut out);
+    }
+    check_names(r, version, &mut out);
+    check_log_levels(r, &mut out);
+    out.sort_by_key(|(s, _)| s.start);
+    out
+}
 
-    if v34 {
-        // Options 3.4 does not know.
-        let unsupported = |what: &str| format!("IPFilter 3.4 does not know `{what}`");
-        if let Some(f) = &r.family {
-            out.push((f.span, unsupported("family/inet/inet6")));
-        }
-        if let Some(t) = &r.reply_to {
-            out.push((t.span, unsupported("reply-to")));
-        }
-        if let Some(t) = r.extras.first() {
+/// IPFilter 3.4: options, lists and address forms it does not know.
+fn reject_unknown_to_v34(r: &IpfRule, out: &mut Vec<(Span, String)>) {
+    // Options 3.4 does not know.
+    let unsupported = |what: &str| format!("IPFilter 3.4 does not know `{what}`");
+    if let Some(f) = &r.family {
+        out.push((f.span, unsupported("family/inet/inet6")));
+    }
+    if let Some(t) = &r.reply_to {
+        out.push((t.span, unsupported("reply-to")));
+    }
+    if let Some(t) = r.extras.first() {
+        out.push((
+            t.span,
+            unsupported(t.value.split([' ', '(']).next().unwrap_or("")),
+        ));
+    }
+    if let Some(b) = r.bpf {
+        out.push((b, unsupported("bpf-v4")));
+    }
+    if matches!(r.action.value, Action::Call { .. } | Action::Decapsulate) {
+        out.push((r.action.span, unsupported("call/decapsulate")));
+    }
+    if r.protos.len() > 1 || r.tos.len() > 1 || r.ttl.len() > 1 {
+        out.push((r.span, "IPFilter 3.4 does not take lists here".into()));
+    }
+    if let Some(ks) = &r.keep_state {
+        if !ks.value.options.is_empty() {
             out.push((
-                t.span,
-                unsupported(t.value.split([' ', '(']).next().unwrap_or("")),
+                ks.span,
+                "IPFilter 3.4 does not take `keep state (...)` options".into(),
             ));
         }
-        if let Some(b) = r.bpf {
-            out.push((b, unsupported("bpf-v4")));
-        }
-        if matches!(r.action.value, Action::Call { .. } | Action::Decapsulate) {
-            out.push((r.action.span, unsupported("call/decapsulate")));
-        }
-        if r.protos.len() > 1 || r.tos.len() > 1 || r.ttl.len() > 1 {
-            out.push((r.span, "IPFilter 3.4 does not take lists here".into()));
-        }
-        if let Some(ks) = &r.keep_state {
-            if !ks.value.options.is_empty() {
+    }
+    for ep in [&r.from, &r.to].into_iter().flatten() {
+        match ep.addr.as_ref().map(|a| &a.value) {
+            Some(Addr::List(_)) | Some(Addr::Pool { .. }) | Some(Addr::InlinePool(_)) => {
                 out.push((
-                    ks.span,
-                    "IPFilter 3.4 does not take `keep state (...)` options".into(),
-                ));
-            }
-        }
-        for ep in [&r.from, &r.to].into_iter().flatten() {
-            match ep.addr.as_ref().map(|a| &a.value) {
-                Some(Addr::List(_)) | Some(Addr::Pool { .. }) | Some(Addr::InlinePool(_)) => out
-                    .push((
-                        ep.span,
-                        "IPFilter 3.4 does not know address lists or pools".into(),
-                    )),
-                Some(Addr::Interface { .. }) => out.push((
                     ep.span,
-                    "IPFilter 3.4 does not know interface addresses `(if)`".into(),
-                )),
-                _ => {}
+                    "IPFilter 3.4 does not know address lists or pools".into(),
+                ))
             }
-            if ep.addr.is_none() {
-                out.push((ep.span, "missing host after from/to".into()));
-            }
-            if let Some(p) = &ep.port {
-                if matches!(
-                    p.value,
-                    PortSpec::List(_) | PortSpec::Range(_, RangeOp::Inclusive, _)
-                ) {
-                    out.push((
-                        p.span,
-                        "IPFilter 3.4 does not know port lists or `a:b` ranges".into(),
-                    ));
-                }
-            }
-        }
-        if r.on.len() > 2 {
-            out.push((
-                r.on[2].span,
-                "IPFilter 3.4 takes at most two interfaces".into(),
-            ));
-        }
-        if let Some(rt) = &r.route_to {
-            if r.text.to_ascii_lowercase().contains("route-to") {
-                out.push((rt.span, unsupported("route-to")));
-            }
-        }
-        // Fixed order.
-        let mut last: Option<Clause> = None;
-        for (c, sp) in &r.clauses {
-            let rank = order34(*c);
-            if let Some(l) = last {
-                if rank < order34(l) || (rank == order34(l) && !matches!(c, Clause::Keep)) {
-                    out.push((*sp, format!("IPFilter 3.4 expects the options in a fixed order: `{}` cannot come here", clause_word(*c))));
-                    break;
-                }
-            }
-            last = Some(*c);
-        }
-        // dup-to/to/fastroute/via only after `on`.
-        let has_on = !r.on.is_empty();
-        if !has_on {
-            if let Some((_, sp)) = r
-                .clauses
-                .iter()
-                .find(|(c, _)| matches!(c, Clause::DupTo | Clause::RouteTo | Clause::Via))
-            {
-                out.push((*sp, "IPFilter 3.4 reads dup-to, to, fastroute and in-via/out-via only after `on <interface>`".into()));
-            }
-        }
-        match (&r.from, &r.to) {
-            (None, None) if r.all.is_none() => out.push((
-                r.span,
-                "missing source specification: IPFilter 3.4 needs `all` or `from ... to ...`"
-                    .into(),
-            )),
-            (None, Some(to)) => out.push((
-                to.span,
-                "unexpected keyword (to) - from: IPFilter 3.4 needs `from ... to ...`".into(),
-            )),
-            (Some(from), None) => out.push((
-                from.span,
-                "missing to fields: IPFilter 3.4 needs `from ... to ...`".into(),
+            Some(Addr::Interface { .. }) => out.push((
+                ep.span,
+                "IPFilter 3.4 does not know interface addresses `(if)`".into(),
             )),
             _ => {}
         }
-        if r.dir.value == Direction::Out {
-            if let Action::Block(Some(ret)) = r.action.value {
-                let w = if ret == BlockReturn::Rst {
-                    "return-rst"
-                } else {
-                    "return-icmp"
-                };
-                out.push((r.action.span, format!("Can only use {w} with 'in'")));
-            }
+        if ep.addr.is_none() {
+            out.push((ep.span, "missing host after from/to".into()));
         }
-        if let (Some(f), Direction::Out) = (r.fastroute, r.dir.value) {
-            out.push((f, "can only use fastroute with 'in'".into()));
-        }
-        if matches!(r.action.value, Action::Block(Some(BlockReturn::Rst))) && proto != Some(6) {
-            out.push((r.action.span, "return-rst can only be used with TCP".into()));
-        }
-        if let Some(l) = &r.log {
-            if l.value.or_block && r.action.value != Action::Pass {
-                out.push((l.span, "or-block must be used with pass".into()));
-            }
-        }
-        if matches!(r.action.value, Action::Skip(_)) {
-            if let Some(q) = r.quick {
-                out.push((q, "cannot use skip with quick".into()));
-            }
-            if let Some(h) = &r.head {
-                out.push((h.span, "cannot use skip with head".into()));
-            }
-        }
-        for g in [&r.head, &r.group].into_iter().flatten() {
-            if parse_c_number(&g.value).is_none() {
-                out.push((g.span, format!("invalid group ({})", g.value)));
-            }
-        }
-        for ep in [&r.from, &r.to].into_iter().flatten() {
-            if let (Some(port), false) = (&ep.port, proto == Some(6) || proto == Some(17) || tcpudp)
-            {
-                out.push((port.span, "cannot use port and neither tcp or udp: ports need `proto tcp`, `proto udp` or `proto tcp/udp`".into()));
-            }
-        }
-        if let Some(ic) = &r.icmp {
-            if proto != Some(1) && proto != Some(58) {
+        if let Some(p) = &ep.port {
+            if matches!(
+                p.value,
+                PortSpec::List(_) | PortSpec::Range(_, RangeOp::Inclusive, _)
+            ) {
                 out.push((
-                    ic.span,
-                    format!("icmp with wrong protocol ({})", proto.unwrap_or(0)),
+                    p.span,
+                    "IPFilter 3.4 does not know port lists or `a:b` ranges".into(),
                 ));
             }
-        }
-        if let Some(f) = &r.flags {
-            if proto != Some(6) {
-                out.push((
-                    f.span,
-                    "TCP protocol not specified: `flags` needs `proto tcp`".into(),
-                ));
-            }
-            if r.with
-                .iter()
-                .any(|w| matches!(&w.value.kind, WithKind::Flag(s) if s == "short"))
-            {
-                out.push((f.span, "short cannot be used with TCP flags".into()));
-            }
-        }
-        for w in &r.with {
-            let ok = match &w.value.kind {
-                WithKind::Flag(s) => {
-                    s.starts_with("ipopt") || s.starts_with("frag") || s == "short"
-                }
-                WithKind::Opts { .. } => true,
-                WithKind::V6Hdrs(_) => false,
-            };
-            if !ok {
-                out.push((
-                    w.span,
-                    "IPFilter 3.4 knows only ipopts, short, frag and opt after `with`".into(),
-                ));
-            }
-        }
-    } else {
-        // 4.x/5.x
-        if let Some(f) = &r.flags {
-            if proto != Some(6) {
-                out.push((
-                    f.span,
-                    "flags with non-TCP rule: `flags` needs `proto tcp`".into(),
-                ));
-            }
-        }
-        if let Some(ks) = &r.keep_state {
-            for (n, _) in &ks.value.options {
-                let l = n.to_ascii_lowercase();
-                if (l == "strict" || l == "newisn") && proto != Some(6) {
-                    out.push((ks.span, format!("`{l}` needs `proto tcp`")));
-                }
-                if ![
-                    "limit",
-                    "strict",
-                    "newisn",
-                    "no-icmp-err",
-                    "noicmperr",
-                    "sync",
-                    "age",
-                    "nolog",
-                    "icmp-head",
-                    "max-srcs",
-                    "max-per-src",
-                    "loose",
-                ]
-                .contains(&l.as_str())
-                {
-                    out.push((ks.span, format!("unknown keep state option `{n}`")));
-                }
-            }
-        }
-        if version == IpfVersion::V5_1 {
-            for ep in [&r.from, &r.to].into_iter().flatten() {
-                if let Some(p) = &ep.port {
-                    if proto.is_some() && proto != Some(6) && proto != Some(17) {
-                        out.push((p.span, "port use incorrect: ports need `proto tcp`, `proto udp` or `proto tcp/udp`".into()));
-                    }
-                }
-            }
-        }
-        if r.dir.value == Direction::Out {
-            if let Some(f) = r.fastroute {
-                out.push((f, "fastroute is only for `in` rules".into()));
-            }
-        }
-        if let Some(v) = r.tos.iter().chain(&r.ttl).find(|v| v.value > 255) {
-            out.push((v.span, "value out of range (0-255)".into()));
         }
     }
+    if r.on.len() > 2 {
+        out.push((
+            r.on[2].span,
+            "IPFilter 3.4 takes at most two interfaces".into(),
+        ));
+    }
+    if let Some(rt) = &r.route_to {
+        if r.text.to_ascii_lowercase().contains("route-to") {
+            out.push((rt.span, unsupported("route-to")));
+        }
+    }
+}
 
+/// IPFilter 3.4 reads the options in a fixed order, and some only after `on`.
+fn check_v34_order(r: &IpfRule, out: &mut Vec<(Span, String)>) {
+    // Fixed order.
+    let mut last: Option<Clause> = None;
+    for (c, sp) in &r.clauses {
+        let rank = order34(*c);
+        if let Some(l) = last {
+            if rank < order34(l) || (rank == order34(l) && !matches!(c, Clause::Keep)) {
+                out.push((
+                    *sp,
+                    format!(
+                        "IPFilter 3.4 expects the options in a fixed order: `{}` cannot come here",
+                        clause_word(*c)
+                    ),
+                ));
+                break;
+            }
+        }
+        last = Some(*c);
+    }
+    // dup-to/to/fastroute/via only after `on`.
+    let has_on = !r.on.is_empty();
+    if !has_on {
+        if let Some((_, sp)) = r
+            .clauses
+            .iter()
+            .find(|(c, _)| matches!(c, Clause::DupTo | Clause::RouteTo | Clause::Via))
+        {
+            out.push((*sp, "IPFilter 3.4 reads dup-to, to, fastroute and in-via/out-via only after `on <interface>`".into()));
+        }
+    }
+}
+
+/// IPFilter 3.4: what the action, direction and groups allow.
+fn check_v34_actions(r: &IpfRule, out: &mut Vec<(Span, String)>) {
+    let proto = r.proto_number();
+    match (&r.from, &r.to) {
+        (None, None) if r.all.is_none() => out.push((
+            r.span,
+            "missing source specification: IPFilter 3.4 needs `all` or `from ... to ...`".into(),
+        )),
+        (None, Some(to)) => out.push((
+            to.span,
+            "unexpected keyword (to) - from: IPFilter 3.4 needs `from ... to ...`".into(),
+        )),
+        (Some(from), None) => out.push((
+            from.span,
+            "missing to fields: IPFilter 3.4 needs `from ... to ...`".into(),
+        )),
+        _ => {}
+    }
+    if r.dir.value == Direction::Out {
+        if let Action::Block(Some(ret)) = r.action.value {
+            let w = if ret == BlockReturn::Rst {
+                "return-rst"
+            } else {
+                "return-icmp"
+            };
+            out.push((r.action.span, format!("Can only use {w} with 'in'")));
+        }
+    }
+    if let (Some(f), Direction::Out) = (r.fastroute, r.dir.value) {
+        out.push((f, "can only use fastroute with 'in'".into()));
+    }
+    if matches!(r.action.value, Action::Block(Some(BlockReturn::Rst))) && proto != Some(6) {
+        out.push((r.action.span, "return-rst can only be used with TCP".into()));
+    }
+    if let Some(l) = &r.log {
+        if l.value.or_block && r.action.value != Action::Pass {
+            out.push((l.span, "or-block must be used with pass".into()));
+        }
+    }
+    if matches!(r.action.value, Action::Skip(_)) {
+        if let Some(q) = r.quick {
+            out.push((q, "cannot use skip with quick".into()));
+        }
+        if let Some(h) = &r.head {
+            out.push((h.span, "cannot use skip with head".into()));
+        }
+    }
+    for g in [&r.head, &r.group].into_iter().flatten() {
+        if parse_c_number(&g.value).is_none() {
+            out.push((g.span, format!("invalid group ({})", g.value)));
+        }
+    }
+}
+
+/// IPFilter 3.4: ports, ICMP, flags and `with` against the rule's protocol.
+fn check_v34_protocol_options(r: &IpfRule, out: &mut Vec<(Span, String)>) {
+    let proto = r.proto_number();
+    let tcpudp = r.is_tcpudp();
+    for ep in [&r.from, &r.to].into_iter().flatten() {
+        if let (Some(port), false) = (&ep.port, proto == Some(6) || proto == Some(17) || tcpudp) {
+            out.push((port.span, "cannot use port and neither tcp or udp: ports need `proto tcp`, `proto udp` or `proto tcp/udp`".into()));
+        }
+    }
+    if let Some(ic) = &r.icmp {
+        if proto != Some(1) && proto != Some(58) {
+            out.push((
+                ic.span,
+                format!("icmp with wrong protocol ({})", proto.unwrap_or(0)),
+            ));
+        }
+    }
+    if let Some(f) = &r.flags {
+        if proto != Some(6) {
+            out.push((
+                f.span,
+                "TCP protocol not specified: `flags` needs `proto tcp`".into(),
+            ));
+        }
+        if r.with
+            .iter()
+            .any(|w| matches!(&w.value.kind, WithKind::Flag(s) if s == "short"))
+        {
+            out.push((f.span, "short cannot be used with TCP flags".into()));
+        }
+    }
+    for w in &r.with {
+        let ok = match &w.value.kind {
+            WithKind::Flag(s) => s.starts_with("ipopt") || s.starts_with("frag") || s == "short",
+            WithKind::Opts { .. } => true,
+            WithKind::V6Hdrs(_) => false,
+        };
+        if !ok {
+            out.push((
+                w.span,
+                "IPFilter 3.4 knows only ipopts, short, frag and opt after `with`".into(),
+            ));
+        }
+    }
+}
+
+/// IPFilter 4.x/5.x: flags, keep-state options, ports and value ranges.
+fn check_v4_options(r: &IpfRule, version: IpfVersion, out: &mut Vec<(Span, String)>) {
+    let proto = r.proto_number();
+    // 4.x/5.x
+    if let Some(f) = &r.flags {
+        if proto != Some(6) {
+            out.push((
+                f.span,
+                "flags with non-TCP rule: `flags` needs `proto tcp`".into(),
+            ));
+        }
+    }
+    if let Some(ks) = &r.keep_state {
+        for (n, _) in &ks.value.options {
+            let l = n.to_ascii_lowercase();
+            if (l == "strict" || l == "newisn") && proto != Some(6) {
+                out.push((ks.span, format!("`{l}` needs `proto tcp`")));
+            }
+            if ![
+                "limit",
+                "strict",
+                "newisn",
+                "no-icmp-err",
+                "noicmperr",
+                "sync",
+                "age",
+                "nolog",
+                "icmp-head",
+                "max-srcs",
+                "max-per-src",
+                "loose",
+            ]
+            .contains(&l.as_str())
+            {
+                out.push((ks.span, format!("unknown keep state option `{n}`")));
+            }
+        }
+    }
+    if version == IpfVersion::V5_1 {
+        for ep in [&r.from, &r.to].into_iter().flatten() {
+            if let Some(p) = &ep.port {
+                if proto.is_some() && proto != Some(6) && proto != Some(17) {
+                    out.push((p.span, "port use incorrect: ports need `proto tcp`, `proto udp` or `proto tcp/udp`".into()));
+                }
+            }
+        }
+    }
+    if r.dir.value == Direction::Out {
+        if let Some(f) = r.fastroute {
+            out.push((f, "fastroute is only for `in` rules".into()));
+        }
+    }
+    if let Some(v) = r.tos.iter().chain(&r.ttl).find(|v| v.value > 255) {
+        out.push((v.span, "value out of range (0-255)".into()));
+    }
+}
+
+/// Both versions: protocol, port, ICMP, flag and IP option names must
+/// resolve, and masks must be valid.
+fn check_names(r: &IpfRule, version: IpfVersion, out: &mut Vec<(Span, String)>) {
+    let v34 = version.is_v34();
+    let proto = r.proto_number();
+    let tcpudp = r.is_tcpudp();
     // Both versions: names that must resolve.
     for p in &r.protos {
         if let Proto::Number { text, number: None } = &p.value {
@@ -2355,7 +2394,7 @@ pub fn validate(r: &IpfRule, version: IpfVersion) -> Vec<(Span, String)> {
             }
         }
         if let Some(a) = &ep.addr {
-            check_mask(&a.value, a.span, &mut out);
+            check_mask(&a.value, a.span, out);
         }
     }
     if let Some(ic) = &r.icmp {
@@ -2397,6 +2436,10 @@ pub fn validate(r: &IpfRule, version: IpfVersion) -> Vec<(Span, String)> {
             }
         }
     }
+}
+
+/// Both versions: `log level facility.priority` names syslog knows.
+fn check_log_levels(r: &IpfRule, out: &mut Vec<(Span, String)>) {
     for l in r
         .log
         .iter()
@@ -2421,8 +2464,6 @@ pub fn validate(r: &IpfRule, version: IpfVersion) -> Vec<(Span, String)> {
             }
         }
     }
-    out.sort_by_key(|(s, _)| s.start);
-    out
 }
 
 fn check_mask(a: &Addr, span: Span, out: &mut Vec<(Span, String)>) {
