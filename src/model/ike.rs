@@ -12,6 +12,7 @@ use crate::model::racoon::{
 use crate::source::{FileId, Span};
 use crate::syntax::racoon::Value;
 use crate::syntax::setkey::{CommandKind, PolicyCommand, Selector};
+use crate::syntax::Spanned;
 use std::net::IpAddr;
 
 /// The state a direction of a tunnel ends in (as Batfish's ipsecSessionStatus).
@@ -328,9 +329,26 @@ fn fail(
     }
 }
 
-/// Phase 1 with `i` initiating to `r`. Returns the chosen remotes.
+/// Phase 1 with `i` initiating to `r`, in racoon's order: the initiator's
+/// remote, the responder's, the exchange mode, a proposal, the identifier,
+/// then the pre-shared keys. Returns the chosen remotes.
 pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>), Failure> {
-    let Some((ifile, irem)) = select_remote(i.gw, r.addr, true) else {
+    let ini = initiator_remote(i, r)?;
+    let resp = responder_remote(i, r, ini)?;
+    let mode = exchange_mode(i, r, ini, resp)?;
+    let proposal = accepted_proposal(i, r, ini, resp)?;
+    let i_ident = my_id(ini.1, i.addr);
+    verify_identifier(i, r, ini, resp, &i_ident)?;
+    if uses_psk(proposal) {
+        compare_keys(i, r, ini, resp, mode.value, &i_ident)?;
+    }
+    Ok((ini, resp))
+}
+
+/// The remote the initiator starts from: one for the peer's address that is
+/// not passive.
+fn initiator_remote<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<Chosen<'a>, Failure> {
+    let Some(chosen) = select_remote(i.gw, r.addr, true) else {
         let passive = remotes(i.gw)
             .any(|(_, x)| x.passive && (x.address() == Some(r.addr) || x.is_anonymous()));
         let (kind, what) = if passive {
@@ -383,6 +401,15 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
         }
         return Err(fail(Status::MissingPeerConfig, kind, what, at));
     };
+    Ok(chosen)
+}
+
+/// The remote the responder answers with.
+fn responder_remote<'a>(
+    i: &Side<'a>,
+    r: &Side<'a>,
+    (ifile, irem): Chosen<'a>,
+) -> Result<Chosen<'a>, Failure> {
     // The responder takes the first candidate, in file order, that allows the
     // initiator's exchange mode and accepts one of its proposals (tried in the
     // order they are sent); when none does, the first candidate explains why.
@@ -401,7 +428,7 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
         .iter()
         .find(|(_, c)| allows(c))
         .or(candidates.first());
-    let Some(&(rfile, rrem)) = chosen.or(fallback) else {
+    let Some(&chosen) = chosen.or(fallback) else {
         let at = vec![(ifile, irem.header, format!("{} initiates here", i.gw.name))];
         let mut at = at;
         if let Some(p) = r.gw.racoon.first() {
@@ -424,7 +451,16 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
             at,
         ));
     };
-    // Exchange mode: the initiator's first mode must be one the responder allows.
+    Ok(chosen)
+}
+
+/// The initiator's first exchange mode, which the responder must allow.
+fn exchange_mode<'a>(
+    i: &Side<'a>,
+    r: &Side<'a>,
+    (ifile, irem): Chosen<'a>,
+    (rfile, rrem): Chosen<'a>,
+) -> Result<&'a Spanned<ExchangeMode>, Failure> {
     let Some(mode) = irem.exchange_modes.first() else {
         return Err(fail(
             Status::Phase1Failed,
@@ -442,7 +478,16 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
             vec![(rfile, their, format!("{} accepts only these modes", r.gw.name)), (ifile, mode.span, format!("{} proposes this mode", i.gw.name))],
         ));
     }
-    // Proposals: some initiator transform must be accepted by a responder proposal.
+    Ok(mode)
+}
+
+/// The first initiator proposal a responder proposal accepts.
+fn accepted_proposal<'a>(
+    i: &Side<'a>,
+    r: &Side<'a>,
+    (ifile, irem): Chosen<'a>,
+    (rfile, rrem): Chosen<'a>,
+) -> Result<&'a Phase1Proposal, Failure> {
     let accepted = irem
         .proposals
         .iter()
@@ -465,15 +510,24 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
         }
         return Err(fail(Status::Phase1Failed, FailureKind::Proposal, format!("no phase-1 proposal of {} is acceptable to {} under proposal_check {} (racoon: no suitable proposal found)", i.gw.name, r.gw.name, check_name(rrem.proposal_check)), at));
     };
-    // Identifiers, when the responder verifies them.
-    let i_ident = my_id(irem, i.addr);
+    Ok(ip)
+}
+
+/// The responder's verify_identifier against the identifier the initiator sends.
+fn verify_identifier(
+    i: &Side,
+    r: &Side,
+    (ifile, irem): Chosen,
+    (rfile, rrem): Chosen,
+    i_ident: &(String, Option<String>),
+) -> Result<(), Failure> {
     let iid = i_ident.1.clone();
     // An identifier read from a file (`keyid "file"`) is not known here: not judged.
     if rrem.verify_identifier && !rrem.peers_identifiers.is_empty() && iid.is_some() {
         let ok = rrem
             .peers_identifiers
             .iter()
-            .any(|s| same_identifier(s, &i_ident));
+            .any(|s| same_identifier(s, i_ident));
         if !ok {
             let theirs = rrem
                 .peers_identifiers
@@ -500,65 +554,74 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
             ));
         }
     }
-    // Pre-shared keys: each side's lookup must find a key, and the keys must be equal.
-    if uses_psk(ip) {
-        let r_ident = my_id(rrem, r.addr);
-        let ikey = key_for(i.gw, irem, mode.value, r.addr, &r_ident);
-        let rkey = key_for(r.gw, rrem, mode.value, i.addr, &i_ident);
-        match (ikey, rkey) {
-            (Some((f1, e1)), Some((f2, e2))) => {
-                if key_bytes(e1.key.expose()) != key_bytes(e2.key.expose()) {
-                    return Err(fail(Status::Phase1KeyMismatch, FailureKind::PskDiffers, format!("the pre-shared keys of {} and {} for each other differ (racoon logs payload or HASH errors)", i.gw.name, r.gw.name), vec![(f2, e2.ident_span, format!("{}'s key for {}", r.gw.name, i.gw.name)), (f1, e1.ident_span, format!("{}'s key for {}", i.gw.name, r.gw.name))]));
-                }
-            }
-            (k1, k2) => {
-                let (who, whom, who_rem, file) = if k1.is_none() {
-                    (i, r, irem, i.gw.psk.as_ref().map(|p| p.0))
-                } else {
-                    (r, i, rrem, r.gw.psk.as_ref().map(|p| p.0))
-                };
-                // Only an identifier lookup that may not fall back logs without the address.
-                let log = if mode.value != ExchangeMode::Main && who_rem.verify_identifier {
-                    "couldn't find the pskey.".to_string()
-                } else {
-                    format!("couldn't find the pskey for {}.", whom.addr)
-                };
-                let _ = k2;
-                let mut at = file
-                    .map(|f| {
-                        vec![(
-                            f,
-                            Span::new(0, 0),
-                            format!("{}'s pre-shared key file", who.gw.name),
-                        )]
-                    })
-                    .unwrap_or_default();
-                // Where each side configures the other.
-                at.push((
-                    ifile,
-                    irem.header,
-                    format!("{}'s remote for {}", i.gw.name, r.gw.name),
-                ));
-                at.push((
-                    rfile,
-                    rrem.header,
-                    format!("{}'s remote for {}", r.gw.name, i.gw.name),
-                ));
-                return Err(fail(
-                    Status::Phase1KeyMismatch,
-                    FailureKind::PskMissing,
-                    format!(
-                        "{} finds no pre-shared key for {} in {} mode (racoon: {log})",
-                        who.gw.name,
-                        whom.gw.name,
-                        mode_name(mode.value)
-                    ),
-                    at,
-                ));
+    Ok(())
+}
+
+/// Pre-shared keys: each side's lookup must find a key, and the keys must be equal.
+fn compare_keys(
+    i: &Side,
+    r: &Side,
+    (ifile, irem): Chosen,
+    (rfile, rrem): Chosen,
+    mode: ExchangeMode,
+    i_ident: &(String, Option<String>),
+) -> Result<(), Failure> {
+    let r_ident = my_id(rrem, r.addr);
+    let ikey = key_for(i.gw, irem, mode, r.addr, &r_ident);
+    let rkey = key_for(r.gw, rrem, mode, i.addr, i_ident);
+    match (ikey, rkey) {
+        (Some((f1, e1)), Some((f2, e2))) => {
+            if key_bytes(e1.key.expose()) != key_bytes(e2.key.expose()) {
+                return Err(fail(Status::Phase1KeyMismatch, FailureKind::PskDiffers, format!("the pre-shared keys of {} and {} for each other differ (racoon logs payload or HASH errors)", i.gw.name, r.gw.name), vec![(f2, e2.ident_span, format!("{}'s key for {}", r.gw.name, i.gw.name)), (f1, e1.ident_span, format!("{}'s key for {}", i.gw.name, r.gw.name))]));
             }
         }
+        (k1, k2) => {
+            let (who, whom, who_rem, file) = if k1.is_none() {
+                (i, r, irem, i.gw.psk.as_ref().map(|p| p.0))
+            } else {
+                (r, i, rrem, r.gw.psk.as_ref().map(|p| p.0))
+            };
+            // Only an identifier lookup that may not fall back logs without the address.
+            let log = if mode != ExchangeMode::Main && who_rem.verify_identifier {
+                "couldn't find the pskey.".to_string()
+            } else {
+                format!("couldn't find the pskey for {}.", whom.addr)
+            };
+            let _ = k2;
+            let mut at = file
+                .map(|f| {
+                    vec![(
+                        f,
+                        Span::new(0, 0),
+                        format!("{}'s pre-shared key file", who.gw.name),
+                    )]
+                })
+                .unwrap_or_default();
+            // Where each side configures the other.
+            at.push((
+                ifile,
+                irem.header,
+                format!("{}'s remote for {}", i.gw.name, r.gw.name),
+            ));
+            at.push((
+                rfile,
+                rrem.header,
+                format!("{}'s remote for {}", r.gw.name, i.gw.name),
+            ));
+            return Err(fail(
+                Status::Phase1KeyMismatch,
+                FailureKind::PskMissing,
+                format!(
+                    "{} finds no pre-shared key for {} in {} mode (racoon: {log})",
+                    who.gw.name,
+                    whom.gw.name,
+                    mode_name(mode)
+                ),
+                at,
+            ));
+        }
     }
-    Ok(((ifile, irem), (rfile, rrem)))
+    Ok(())
 }
 
 /// The outbound policies of `g` that send to `peer` through IPsec.
