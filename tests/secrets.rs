@@ -158,6 +158,12 @@ fn keys_in_odd_places_never_come_out() {
             "psk.txt",
             "192.0.2.1\tshort\nSekret3ownline\n#192.0.2.9 Sekret4commented\n192.0.2.7\u{b}Sekret5vtab\n",
         ),
+        // The identifier ends at any isspace() byte, as in racoon's getpsk:
+        // the whole rest is the key, blanks and all.
+        (
+            "psk-isspace.txt",
+            "198.51.100.1\u{b}Sekret14 vtab\n198.51.100.2\u{c}Sekret15 formfeed\n198.51.100.3\rSekret16 cr\n",
+        ),
         // A psk file under a racoon.conf-like name.
         ("racoon-psk.conf", "192.0.2.1 Sekret6namedconf\n"),
         // setkey commands that do not parse.

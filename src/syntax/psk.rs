@@ -154,4 +154,20 @@ mod tests {
         assert!(matches!(f.lines[3], PskLine::Single { .. }));
         assert!(!format!("{:?}", f).contains("secret value"));
     }
+
+    #[test]
+    fn identifier_ends_at_any_isspace_byte() {
+        for sep in ["\u{b}", "\u{c}", "\r", " \r\t"] {
+            let f = parse(&format!("198.51.100.1{sep}my secret\n"));
+            let e: Vec<_> = f.entries().collect();
+            assert_eq!(e.len(), 1, "{sep:?}");
+            assert_eq!(e[0].ident, "198.51.100.1");
+            assert_eq!(e[0].key.expose(), "my secret");
+        }
+        // White space alone is a blank line; leading white space before a word is indented.
+        let f = parse("\r\n  \n\u{c}192.0.2.1 k\n");
+        assert!(matches!(f.lines[0], PskLine::Blank(_)));
+        assert!(matches!(f.lines[1], PskLine::Blank(_)));
+        assert!(matches!(f.lines[2], PskLine::Indented(_)));
+    }
 }
