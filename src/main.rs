@@ -177,7 +177,7 @@ fn read_arg(path: &std::path::Path) -> std::io::Result<String> {
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
         Ok(s)
     } else {
-        let bytes = std::fs::read(path)?;
+        let bytes = ipseclint::source::read_regular(path)?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
@@ -292,7 +292,8 @@ fn run(cli: &Cli) -> ExitCode {
     };
     // Read the baseline first: a bad one is a usage error, before any work.
     let baseline = match &cli.baseline {
-        Some(path) => match std::fs::read_to_string(path)
+        Some(path) => match ipseclint::source::read_regular(path)
+            .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
             .map_err(|e| e.to_string())
             .and_then(|t| ipseclint::baseline::parse(&t))
         {

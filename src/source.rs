@@ -148,6 +148,66 @@ impl SourceDb {
 /// Largest file ipseclint reads; configuration files are never this big.
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
+/// Read a regular file of at most [`MAX_FILE_SIZE`] bytes: the one way
+/// ipseclint reads a file the user names or a configuration names. Anything
+/// else (a FIFO, a device, a socket, a directory) is refused before a byte is
+/// read, so a `mkfifo racoon.conf` or `/dev/zero` neither blocks nor eats
+/// memory: the type is checked first, the file is opened without blocking and
+/// checked again on the open handle, and at most the limit plus one byte is read.
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let meta = std::fs::metadata(path)?;
+    refuse_special(&meta)?;
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    // It may have been replaced between the two looks.
+    refuse_special(&file.metadata()?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+fn too_large() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
+    )
+}
+
+/// An error for anything that is not a regular file, naming what it is.
+fn refuse_special(meta: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    let what = if t.is_file() {
+        return Ok(());
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file ({what})"),
+    ))
+}
+
 /// Bytes of a file, decoded.
 pub struct ReadText {
     pub text: String,
@@ -184,15 +244,7 @@ pub struct DiskFs;
 
 impl FileSystem for DiskFs {
     fn read(&self, path: &Path) -> io::Result<ReadText> {
-        let meta = std::fs::metadata(path)?;
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
-            ));
-        }
-        let bytes = std::fs::read(path)?;
-        Ok(decode(bytes))
+        read_regular(path).map(decode)
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()

@@ -129,3 +129,95 @@ fn ipf_many_unclosed_expansions() {
     let parsed = syntax::ipf::parse(FileId(0), &text, syntax::ipf::IpfVersion::default());
     assert!(!parsed.diagnostics.is_empty());
 }
+
+// ---------------------------------------------------------------------------
+// Special files: never opened as configuration, never waited on
+// ---------------------------------------------------------------------------
+
+mod common;
+
+use assert_cmd::Command;
+use std::path::Path;
+use std::time::Duration;
+
+/// Runs the CLI with a watchdog: a run that blocks is killed and fails the
+/// test, instead of hanging it. (The limit is generous: it is a watchdog,
+/// not a timing assertion.)
+fn run_watched(args: &[&str]) -> std::process::Output {
+    let out = Command::cargo_bin("ipseclint")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "ipseclint {args:?} was killed (it blocked or ran away): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(
+        unsafe { libc::mkfifo(c.as_ptr(), 0o644) },
+        0,
+        "mkfifo {path:?}"
+    );
+}
+
+/// A FIFO in the place of each file a gateway reads is an input error
+/// (exit 2) that names it, at once: nothing waits for a writer.
+#[test]
+fn a_fifo_in_a_files_place_is_refused_at_once() {
+    let gw = common::project().join("corpus/gateways/east");
+    for file in [
+        "etc/rc.conf",
+        "etc/ipsec.conf",
+        "usr/local/etc/racoon/racoon.conf",
+        "usr/local/etc/racoon/psk.txt",
+        "bin/freebsd-version",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("east");
+        common::copy_dir(&gw, &root);
+        let place = root.join(file);
+        std::fs::remove_file(&place).unwrap();
+        mkfifo(&place);
+        let out = run_watched(&[root.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        assert!(
+            stderr.contains("not a regular file (a FIFO)")
+                && stderr.contains(file.rsplit('/').next().unwrap()),
+            "{file}: {stderr}"
+        );
+    }
+}
+
+/// `/dev/zero` as a file to check, a baseline or ipftest's rules is refused
+/// before a byte is read (it used to be read until memory ran out).
+#[test]
+fn a_device_is_never_read() {
+    let zero = "/dev/zero";
+    if !Path::new(zero).exists() {
+        println!("skipped: this machine has no {zero}");
+        return;
+    }
+    let gw = common::project().join("corpus/gateways/east");
+    for args in [
+        vec![zero],
+        vec!["--baseline", zero, gw.to_str().unwrap()],
+        vec!["ipftest", "-r", zero, "-i", zero],
+    ] {
+        let out = run_watched(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("not a regular file (a character device)"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
