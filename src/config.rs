@@ -200,13 +200,11 @@ impl Config {
 
     /// Read a config file named by the user.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = crate::source::read_regular(path)
-            .and_then(|b| String::from_utf8(b).map_err(io::Error::other))
-            .map_err(|e| ConfigError {
-                path: path.to_path_buf(),
-                message: format!("cannot read the configuration: {e}"),
-                place: None,
-            })?;
+        let text = crate::source::read_regular_utf8(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            message: format!("cannot read the configuration: {e}"),
+            place: None,
+        })?;
         Config::parse(path, &text)
     }
 

@@ -29,16 +29,6 @@ pub trait LayoutHints {
     fn has_layout_hints(&self) -> bool;
 }
 
-/// No hints: every directory is judged by the files it holds.
-impl LayoutHints for () {
-    fn layout_hint(&self, _: &Path) -> Option<Layout> {
-        None
-    }
-    fn has_layout_hints(&self) -> bool {
-        false
-    }
-}
-
 /// Files that mark a snapshot-style gateway root.
 const SNAPSHOT_MARKERS: &[&str] = &[
     "etc/rc.conf",

@@ -292,8 +292,7 @@ fn run(cli: &Cli) -> ExitCode {
     };
     // Read the baseline first: a bad one is a usage error, before any work.
     let baseline = match &cli.baseline {
-        Some(path) => match ipseclint::source::read_regular(path)
-            .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+        Some(path) => match ipseclint::source::read_regular_utf8(path)
             .map_err(|e| e.to_string())
             .and_then(|t| ipseclint::baseline::parse(&t))
         {

@@ -176,6 +176,11 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// [`read_regular`] for a file that must be UTF-8 (settings, a baseline).
+pub fn read_regular_utf8(path: &Path) -> io::Result<String> {
+    String::from_utf8(read_regular(path)?).map_err(io::Error::other)
+}
+
 fn too_large() -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,

@@ -18,24 +18,30 @@ use std::path::{Path, PathBuf};
 /// rc.conf's default firewall_script.
 const RC_FIREWALL: &str = "/etc/rc.firewall";
 
-/// Reads the files one gateway's firewalls name, inside its root.
-struct FirewallFiles<'a> {
-    fs: &'a dyn FileSystem,
-    root: &'a Path,
-    layout: Layout,
+/// A gateway's root on a file system: where the paths its configuration
+/// names are, as under chroot (shared by the gateway loader and the firewalls).
+#[derive(Clone, Copy)]
+pub(super) struct GatewayRoot<'a> {
+    pub fs: &'a dyn FileSystem,
+    pub root: &'a Path,
+    pub layout: Layout,
 }
 
-impl FirewallFiles<'_> {
+impl GatewayRoot<'_> {
+    /// Where an absolute configured path is under the root.
+    pub fn resolve(&self, path: &str) -> Resolved {
+        discovery::resolve(self.fs, self.root, self.layout, "/", path)
+    }
+
     fn read(&self, path: &str, report: &mut Report) -> Option<(FileId, String)> {
-        let found = discovery::resolve(self.fs, self.root, self.layout, "/", path);
-        let p = found.path()?.to_path_buf();
+        let p = self.resolve(path).path()?.to_path_buf();
         let id = read_or_report(self.fs, &p, report)?;
         Some((id, report.db.get(id).text.clone()))
     }
 
     /// What a script's `[ -r FILE ]`-style tests would find at `path`.
     fn kind_of(&self, path: &str) -> PathKind {
-        match discovery::resolve(self.fs, self.root, self.layout, "/", path) {
+        match self.resolve(path) {
             Resolved::Found(p) | Resolved::FlatFallback(p) if self.fs.is_dir(&p) => PathKind::Dir,
             Resolved::Found(_) | Resolved::FlatFallback(_) => PathKind::File,
             _ => PathKind::Missing,
@@ -45,19 +51,16 @@ impl FirewallFiles<'_> {
 
 /// Read the firewalls rc.conf starts, the way rc.d/ipfw and rc.d/ipfilter load them.
 pub(super) fn load_firewalls(
-    fs: &dyn FileSystem,
-    root: &Path,
-    layout: Layout,
+    files: &GatewayRoot,
     g: &Gateway,
     report: &mut Report,
 ) -> Vec<LoadedFirewall> {
-    let files = FirewallFiles { fs, root, layout };
     let mut out = Vec::new();
     if g.rc.yes("firewall_enable") {
-        out.extend(load_ipfw(&files, g, report));
+        out.extend(load_ipfw(files, g, report));
     }
     if g.rc.yes("ipfilter_enable") {
-        out.extend(load_ipfilter(&files, g, report));
+        out.extend(load_ipfilter(files, g, report));
     }
     out
 }
@@ -85,7 +88,7 @@ fn ipfw_env(g: &Gateway) -> IpfwEnv {
 
 /// rc.d/ipfw: run `firewall_script` with `firewall_type`, then load the
 /// commands it ran (and the rules files it loads) into one ruleset.
-fn load_ipfw(files: &FirewallFiles, g: &Gateway, report: &mut Report) -> Option<LoadedFirewall> {
+fn load_ipfw(files: &GatewayRoot, g: &Gateway, report: &mut Report) -> Option<LoadedFirewall> {
     let env = ipfw_env(g);
     let script = g.rc.value("firewall_script").to_string();
     let ty = g.rc.value("firewall_type").to_string();
@@ -125,7 +128,7 @@ fn load_ipfw(files: &FirewallFiles, g: &Gateway, report: &mut Report) -> Option<
 /// rebuilt when the snapshot has none) or the admin's own script, which rc
 /// runs with `firewall_type` as its argument.
 fn run_firewall_script(
-    files: &FirewallFiles,
+    files: &GatewayRoot,
     g: &Gateway,
     script: &str,
     ty: &str,
@@ -162,7 +165,7 @@ fn run_firewall_script(
 /// The commands a script ran for certain, with `ipfw /path` loads replaced
 /// by that file's commands; the anchor moves to the last file loaded.
 fn ipfw_commands(
-    files: &FirewallFiles,
+    files: &GatewayRoot,
     ran: Vec<ipfw_sh::ShCommand>,
     mut anchor: (FileId, Span),
     report: &mut Report,
@@ -186,11 +189,7 @@ fn ipfw_commands(
 
 /// rc.d/ipfilter: `ipfilter_rules` into a ruleset, and `ipnat_rules`
 /// parsed for its syntax, with the IPFilter the release ships.
-fn load_ipfilter(
-    files: &FirewallFiles,
-    g: &Gateway,
-    report: &mut Report,
-) -> Option<LoadedFirewall> {
+fn load_ipfilter(files: &GatewayRoot, g: &Gateway, report: &mut Report) -> Option<LoadedFirewall> {
     let version = if g.target.release() >= 10 {
         IpfVersion::V5_1
     } else {

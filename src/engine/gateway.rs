@@ -2,7 +2,7 @@
 //! racoon would, read and check each, build the gateway model, then run the
 //! checks across its files.
 
-use super::firewall::load_firewalls;
+use super::firewall::{load_firewalls, GatewayRoot};
 use super::{
     check_psk, check_racoon, check_rc, check_setkey, rc_kind, read_or_report, LintOptions, Report,
     Target,
@@ -38,9 +38,7 @@ const FIREWALL_TYPES: &[&str] = &[
 
 /// One gateway's files as they are found and read, in boot order.
 struct Loader<'a> {
-    fs: &'a dyn FileSystem,
-    root: &'a Path,
-    layout: Layout,
+    at: GatewayRoot<'a>,
     files: Vec<FileRef>,
     report: &'a mut Report,
 }
@@ -58,9 +56,7 @@ pub fn load_gateway(
     report: &mut Report,
 ) -> SiteGateway {
     let mut ld = Loader {
-        fs,
-        root,
-        layout,
+        at: GatewayRoot { fs, root, layout },
         files: Vec::new(),
         report,
     };
@@ -93,12 +89,12 @@ pub fn load_gateway(
 }
 
 impl Loader<'_> {
-    fn resolve(&self, cwd: &str, path: &str) -> Resolved {
-        discovery::resolve(self.fs, self.root, self.layout, cwd, path)
+    fn resolve(&self, path: &str) -> Resolved {
+        self.at.resolve(path)
     }
 
     fn found(&self, path: &str) -> bool {
-        matches!(self.resolve("/", path), Resolved::Found(_))
+        matches!(self.resolve(path), Resolved::Found(_))
     }
 
     fn text(&self, id: FileId) -> String {
@@ -107,7 +103,7 @@ impl Loader<'_> {
 
     /// Register a file the gateway uses without reading it (existence only).
     fn note(&mut self, role: Role, configured: String, mention: Option<Mention>) {
-        let resolved = self.resolve("/", &configured);
+        let resolved = self.resolve(&configured);
         self.files.push(FileRef {
             role,
             configured,
@@ -120,14 +116,14 @@ impl Loader<'_> {
 
     /// Resolve, read and register a file; returns its id when read.
     fn take(&mut self, role: Role, configured: &str, mention: Option<Mention>) -> Option<FileId> {
-        let mut resolved = self.resolve("/", configured);
+        let mut resolved = self.resolve(configured);
         // A directory where a file is configured: the daemon finds no file
         // there either, so it is reported like a missing one, not as an I/O error.
-        if let Some(dir) = resolved.path().filter(|p| self.fs.is_dir(p)) {
+        if let Some(dir) = resolved.path().filter(|p| self.at.fs.is_dir(p)) {
             resolved = Resolved::Missing(dir.to_path_buf());
         }
         let file = match resolved.path() {
-            Some(p) => read_or_report(self.fs, p, self.report),
+            Some(p) => read_or_report(self.at.fs, p, self.report),
             None => None,
         };
         self.files.push(FileRef {
@@ -152,13 +148,18 @@ impl Loader<'_> {
     /// order (as the snapshot's own defaults name them), then rc.conf.d.
     fn rc_conf(&mut self) -> RcConfig {
         let mut rc = RcConfig::with_defaults();
-        let snapshot = self.layout == Layout::Snapshot;
-        if snapshot && self.fs.exists(&self.root.join("etc/defaults/rc.conf")) {
+        let snapshot = self.at.layout == Layout::Snapshot;
+        if snapshot
+            && self
+                .at
+                .fs
+                .exists(&self.at.root.join("etc/defaults/rc.conf"))
+        {
             if let Some(id) = self.take(Role::RcConf, "/etc/defaults/rc.conf", None) {
                 self.apply_rc(id, RcKind::Defaults, &mut rc);
             }
         }
-        let rc_files: Vec<String> = match self.layout {
+        let rc_files: Vec<String> = match self.at.layout {
             Layout::Snapshot => rc
                 .value("rc_conf_files")
                 .split_whitespace()
@@ -183,7 +184,7 @@ impl Loader<'_> {
 
     /// `etc/rc.conf.d/*`, each file read after rc.conf (never out of the root).
     fn rc_conf_d(&mut self, rc: &mut RcConfig) {
-        let (fs, root) = (self.fs, self.root);
+        let (fs, root) = (self.at.fs, self.at.root);
         let dir = root.join("etc/rc.conf.d");
         if !fs.is_dir(&dir) || discovery::contained(fs, root, &dir).is_err() {
             return;
@@ -206,12 +207,12 @@ impl Loader<'_> {
             .map(|t| (t, TargetSource::CommandLine))
             .or_else(|| {
                 opts.config
-                    .gateway_hint(self.root)
+                    .gateway_hint(self.at.root)
                     .and_then(|h| h.target)
                     .or(opts.config.target)
                     .map(|t| (t, TargetSource::Config))
             });
-        let version_path = match self.layout {
+        let version_path = match self.at.layout {
             Layout::Snapshot => "/bin/freebsd-version",
             Layout::Flat => "/freebsd-version",
         };
@@ -237,7 +238,7 @@ impl Loader<'_> {
             (Role::Sysctl, "/etc/sysctl.conf"),
             (Role::Loader, "/boot/loader.conf"),
         ] {
-            let p = match self.layout {
+            let p = match self.at.layout {
                 Layout::Flat => format!(
                     "/{}",
                     Path::new(path)
@@ -329,7 +330,7 @@ impl Loader<'_> {
             None => (RACOON_PSK.to_string(), None),
         };
         let wanted = psk_conf.is_some() || uses_psk(racoon);
-        if !wanted && self.resolve("/", &psk_path).path().is_none() {
+        if !wanted && self.resolve(&psk_path).path().is_none() {
             return None;
         }
         let id = self.take(Role::Psk, &psk_path, psk_mention)?;
@@ -397,10 +398,10 @@ impl Loader<'_> {
 
     /// File modes (`.mtree`, `etc/.etckeeper` or `--live`) of every file found.
     fn modes(&mut self, live: bool) -> Modes {
-        let modes = Modes::load(self.fs, self.root, live);
+        let modes = Modes::load(self.at.fs, self.at.root, live);
         for f in &mut self.files {
             if let Some(p) = f.resolved.path() {
-                f.mode = modes.get(self.fs, self.root, p);
+                f.mode = modes.get(self.at.fs, self.at.root, p);
             }
         }
         modes
@@ -455,7 +456,12 @@ fn check_gateway(fs: &dyn FileSystem, gateway: Gateway, report: &mut Report) -> 
     };
     report.diagnostics.extend(rg::check(&cx));
     let env = firewall_env(&gateway);
-    let firewalls = load_firewalls(fs, &root, gateway.layout, &gateway, report);
+    let at = GatewayRoot {
+        fs,
+        root: &root,
+        layout: gateway.layout,
+    };
+    let firewalls = load_firewalls(&at, &gateway, report);
     let fcx = FirewallCtx {
         gateway: &gateway,
         firewalls: &firewalls,
@@ -545,24 +551,24 @@ fn expand_include(ld: &Loader, pattern: &str) -> Vec<(String, Option<PathBuf>)> 
         None => ("/", pattern),
     };
     if !file.contains(['*', '?', '[']) {
-        let found = ld.resolve("/", pattern).path().map(Path::to_path_buf);
+        let found = ld.resolve(pattern).path().map(Path::to_path_buf);
         return vec![(pattern.to_string(), found)];
     }
-    let Ok(local_dir) = discovery::chroot_path(ld.root, "/", dir) else {
+    let Ok(local_dir) = discovery::chroot_path(ld.at.root, "/", dir) else {
         return vec![(pattern.to_string(), None)];
     };
-    if discovery::contained(ld.fs, ld.root, &local_dir).is_err() {
+    if discovery::contained(ld.at.fs, ld.at.root, &local_dir).is_err() {
         // The directory is a symlink out of the root: never listed. Noting it
         // reports where it leads.
         return vec![(dir.to_string(), None)];
     }
     let mut out = Vec::new();
-    for e in ld.fs.list_dir(&local_dir).unwrap_or_default() {
+    for e in ld.at.fs.list_dir(&local_dir).unwrap_or_default() {
         let name = e
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !name.starts_with('.') && crate::fnmatch::fnmatch(file, &name) && !ld.fs.is_dir(&e) {
+        if !name.starts_with('.') && crate::fnmatch::fnmatch(file, &name) && !ld.at.fs.is_dir(&e) {
             out.push((format!("{}/{}", dir.trim_end_matches('/'), name), Some(e)));
         }
     }
