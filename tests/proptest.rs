@@ -74,3 +74,19 @@ proptest! {
         lint_text(&s);
     }
 }
+
+/// Found by `arbitrary_bytes_never_panic`: a lone vertical tab gave a setkey
+/// finding past the end of the text.
+#[test]
+fn a_lone_vertical_tab_stays_in_bounds() {
+    let text = "\u{b}";
+    for d in ipseclint::syntax::setkey::parse(FileId(0), text).diagnostics {
+        assert!(
+            d.location.span.end <= text.len(),
+            "{} {:?}",
+            d.message,
+            d.location.span
+        );
+    }
+    lint_text(text);
+}

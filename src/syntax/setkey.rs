@@ -733,7 +733,16 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
             .chars()
             .take_while(|c| !c.is_whitespace() && *c != ';')
             .collect();
-        let at_span = Span::new(at, at + shown.len().max(1));
+        if shown.is_empty() {
+            // Only white space that setkey's lexer does not take as a blank (`\v`, `\f`...).
+            return Diagnostic::new(
+                &SETKEY_SYNTAX,
+                file,
+                span,
+                "a character setkey does not read as a blank (only space, tab and newline are)",
+            );
+        }
+        let at_span = Span::new(at, at + shown.len());
         let msg = if secret(at_span) {
             "this is not a setkey command".to_string()
         } else {
