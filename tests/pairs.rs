@@ -28,25 +28,67 @@ fn codes(v: &serde_json::Value) -> Vec<String> {
     c
 }
 
-/// (scenario, east→west, west→east, a code the pair must report)
-const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
-    ("clean-main-psk-ipfw", "ESTABLISHED", "ESTABLISHED", None),
-    ("clean-main-psk-ipf", "ESTABLISHED", "ESTABLISHED", None),
-    ("clean-aggressive-fqdn", "ESTABLISHED", "ESTABLISHED", None),
-    ("clean-main-address-ids", "ESTABLISHED", "ESTABLISHED", None),
-    ("clean-manual-keys", "ESTABLISHED", "ESTABLISHED", None),
-    ("clean-gif-legacy", "ESTABLISHED", "ESTABLISHED", None),
+/// (scenario, east→west, west→east, a code the pair must report, and where
+/// its error points: the statement to change, as `gateway/path:line`)
+/// (scenario, east→west, west→east, code, primary place)
+type Expectation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const EXPECTED: &[Expectation] = &[
+    (
+        "clean-main-psk-ipfw",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        None,
+        None,
+    ),
+    (
+        "clean-main-psk-ipf",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        None,
+        None,
+    ),
+    (
+        "clean-aggressive-fqdn",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        None,
+        None,
+    ),
+    (
+        "clean-main-address-ids",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        None,
+        None,
+    ),
+    (
+        "clean-manual-keys",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        None,
+        None,
+    ),
+    ("clean-gif-legacy", "ESTABLISHED", "ESTABLISHED", None, None),
     (
         "fail-exchange-mode",
         "PHASE1_FAILED",
         "PHASE1_FAILED",
         Some("IPS6003"),
+        None,
     ),
     (
         "fail-proposal-hash",
         "PHASE1_FAILED",
         "PHASE1_FAILED",
         Some("IPS6003"),
+        None,
     ),
     // Strict: west (8 h) refuses east's 24 h; east accepts west's shorter lifetime.
     (
@@ -54,60 +96,70 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
         "PHASE1_FAILED",
         "ESTABLISHED",
         Some("IPS6003"),
+        None,
     ),
     (
         "fail-psk-differs",
         "PHASE1_KEY_MISMATCH",
         "PHASE1_KEY_MISMATCH",
         Some("IPS6004"),
+        None,
     ),
     (
         "fail-psk-missing",
         "PHASE1_KEY_MISMATCH",
         "PHASE1_KEY_MISMATCH",
         Some("IPS6004"),
+        None,
     ),
     (
         "fail-p2-auth",
         "PHASE2_FAILED",
         "PHASE2_FAILED",
         Some("IPS6005"),
+        None,
     ),
     (
         "fail-pfs",
         "PHASE2_FAILED",
         "PHASE2_FAILED",
         Some("IPS6005"),
+        None,
     ),
     (
         "fail-sainfo-mismatch",
         "PHASE2_FAILED",
         "PHASE2_FAILED",
         Some("IPS6005"),
+        None,
     ),
     (
         "fail-no-inbound-policy",
         "PHASE2_FAILED",
         "ESTABLISHED",
         Some("IPS6005"),
+        None,
     ),
     (
         "fail-firewall-esp",
         "BLOCKED_BY_FIREWALL",
         "BLOCKED_BY_FIREWALL",
         Some("IPS6006"),
+        None,
     ),
     (
         "fail-missing-remote",
         "MISSING_PEER_CONFIG",
         "MISSING_PEER_CONFIG",
         Some("IPS6002"),
+        None,
     ),
     (
         "fail-both-passive",
-        "MISSING_PEER_CONFIG",
-        "MISSING_PEER_CONFIG",
+        "NEVER_INITIATED",
+        "NEVER_INITIATED",
         Some("IPS6002"),
+        Some("east/usr/local/etc/racoon/racoon.conf:12"),
     ),
     // Only west verifies identifiers, and only as responder.
     (
@@ -115,6 +167,7 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
         "PHASE1_FAILED",
         "ESTABLISHED",
         Some("IPS6003"),
+        None,
     ),
     // west's key for east→west differs; west→east uses equal keys.
     (
@@ -122,6 +175,7 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
         "PHASE1_KEY_MISMATCH",
         "ESTABLISHED",
         Some("IPS6007"),
+        None,
     ),
     // The IPsec SAs negotiate; the gif tunnels do not mirror each other.
     (
@@ -129,12 +183,126 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
         "ESTABLISHED",
         "ESTABLISHED",
         Some("IPS6010"),
+        None,
     ),
     (
         "fail-network-not-local",
         "ESTABLISHED",
         "ESTABLISHED",
         Some("IPS6009"),
+        None,
+    ),
+    // FreeBSD 12 era 3DES/SHA1/modp1024: weak but working, so notes only.
+    (
+        "clean-freebsd12-3des",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        None,
+        None,
+    ),
+    // The Handbook's gif + transport-mode ESP between the public addresses.
+    (
+        "clean-handbook-gif-transport",
+        "ESTABLISHED",
+        "ESTABLISHED",
+        None,
+        None,
+    ),
+    // The head office only responds (passive, generate_policy, NAT-T, FQDN ids).
+    (
+        "clean-responder-only-natt",
+        "NEVER_INITIATED",
+        "ESTABLISHED",
+        None,
+        None,
+    ),
+    // SAs come up; filtertunnel=1 lets the anti-spoof rule drop the decrypted traffic.
+    (
+        "fail-antispoof-filtertunnel",
+        "BLOCKED_BY_FIREWALL",
+        "BLOCKED_BY_FIREWALL",
+        Some("IPS6006"),
+        Some("west/etc/ipfw.rules:8"),
+    ),
+    // Only the DH group differs: the error is at that line, not at `proposal {`.
+    (
+        "fail-dh-group",
+        "PHASE1_FAILED",
+        "PHASE1_FAILED",
+        Some("IPS6003"),
+        Some("west/usr/local/etc/racoon/racoon.conf:16"),
+    ),
+    // The IKE rule names the LAN interface: that rule, not the final deny.
+    (
+        "fail-ipfw-lan-interface",
+        "BLOCKED_BY_FIREWALL",
+        "BLOCKED_BY_FIREWALL",
+        Some("IPS6006"),
+        Some("east/etc/ipfw.rules:16"),
+    ),
+    // `ipsec_enabled`: rc.d/ipsec never runs (no SPD, no ipsec module for racoon).
+    (
+        "fail-ipsec-enable-misspelt",
+        "NOT_RUNNING",
+        "NOT_RUNNING",
+        Some("IPS6011"),
+        Some("west/etc/rc.conf:13"),
+    ),
+    // No ipsec_enable at all: the ipsec_file line names what is never loaded.
+    (
+        "fail-ipsec-enable-missing",
+        "NOT_RUNNING",
+        "NOT_RUNNING",
+        Some("IPS6011"),
+        Some("west/etc/rc.conf:12"),
+    ),
+    // west's outbound policy is written `-P in`: it never starts, and its replies leave unprotected.
+    (
+        "fail-policy-in-not-out",
+        "NO_POLICY",
+        "NO_POLICY",
+        Some("IPS6011"),
+        Some("west/etc/ipsec.conf:9"),
+    ),
+    // A psk.txt identifier one character off: that line.
+    (
+        "fail-psk-ident-typo",
+        "PHASE1_KEY_MISMATCH",
+        "PHASE1_KEY_MISMATCH",
+        Some("IPS6004"),
+        Some("west/usr/local/etc/racoon/psk.txt:8"),
+    ),
+    // psk.txt mode 0644 (.mtree): racoon refuses the file on every lookup.
+    (
+        "fail-psk-mode",
+        "KEY_FILE_REFUSED",
+        "KEY_FILE_REFUSED",
+        Some("IPS6011"),
+        Some("west/usr/local/etc/racoon/psk.txt:1"),
+    ),
+    // west's racoon.conf does not load: no phase-1 verdict about east's proposals.
+    (
+        "fail-racoon-conf-syntax",
+        "NOT_RUNNING",
+        "NOT_RUNNING",
+        Some("IPS1003"),
+        Some("west/usr/local/etc/racoon/racoon.conf:12"),
+    ),
+    // No racoon_enable: nothing to point at but rc.conf itself.
+    (
+        "fail-racoon-not-enabled",
+        "NOT_RUNNING",
+        "NOT_RUNNING",
+        Some("IPS6011"),
+        Some("west/etc/rc.conf:1"),
+    ),
+    // west's sainfo was copied from east without swapping the ids.
+    (
+        "fail-sainfo-reversed",
+        "PHASE2_FAILED",
+        "PHASE2_FAILED",
+        Some("IPS6005"),
+        Some("west/usr/local/etc/racoon/racoon.conf:21"),
     ),
 ];
 
@@ -145,7 +313,7 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
 fn every_pair_rule_is_exercised() {
     let (_tmp, unrelated) = east_and_an_unrelated_gateway();
     let mut triggered: Vec<String> = codes(&unrelated);
-    for (name, _, _, _) in EXPECTED {
+    for (name, _, _, _, _) in EXPECTED {
         triggered.extend(codes(&run(&[
             format!("corpus/pairs/{name}/east"),
             format!("corpus/pairs/{name}/west"),
@@ -175,7 +343,7 @@ fn every_pair_scenario_gets_the_status_racoon_would_reach() {
         EXPECTED.len(),
         "every scenario needs an expectation: {dirs:?}"
     );
-    for (name, ab, ba, code) in EXPECTED {
+    for (name, ab, ba, code, primary) in EXPECTED {
         let v = run(&[
             format!("corpus/pairs/{name}/east"),
             format!("corpus/pairs/{name}/west"),
@@ -192,8 +360,39 @@ fn every_pair_scenario_gets_the_status_racoon_would_reach() {
             "{name}"
         );
         let c = codes(&v);
+        if let (Some(code), Some(primary)) = (code, primary) {
+            let (path, line) = primary.rsplit_once(':').unwrap();
+            assert!(
+                v["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| d["code"] == *code
+                        && d["severity"] == "error"
+                        && d["file"].as_str().unwrap().ends_with(path)
+                        && d["line"].as_u64() == line.parse().ok()),
+                "{name}: no {code} error at {primary}: {}",
+                v["diagnostics"]
+            );
+        }
         match code {
-            None => assert!(c.is_empty(), "{name}: a clean pair reports {c:?}"),
+            // A clean pair may carry notes (weak but working algorithms), nothing more.
+            None => assert!(
+                v["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|d| d["severity"] == "info"),
+                "{name}: a clean pair reports {c:?}"
+            ),
+            // A file that does not load: the pair's checks are not run on it.
+            Some(code) if !code.starts_with("IPS60") => {
+                assert!(c.contains(&code.to_string()), "{name}: {c:?}");
+                assert!(
+                    !c.iter().any(|x| x.starts_with("IPS600")),
+                    "{name}: cascade {c:?}"
+                );
+            }
             Some(code) => {
                 assert!(c.contains(&code.to_string()), "{name}: {c:?}");
                 // The pair's own findings are listed under it, and each names both gateways.
@@ -224,6 +423,14 @@ fn every_pair_scenario_gets_the_status_racoon_would_reach() {
             }
         }
         insta::assert_json_snapshot!(format!("pair_{name}"), v);
+        let dirs = [
+            format!("corpus/pairs/{name}/east"),
+            format!("corpus/pairs/{name}/west"),
+        ];
+        insta::assert_snapshot!(
+            format!("pair_{name}_human"),
+            human(&[dirs[0].as_str(), dirs[1].as_str()])
+        );
     }
 }
 
@@ -237,6 +444,66 @@ fn a_hub_with_twenty_spokes() {
         assert_eq!(p["b_to_a"], "ESTABLISHED", "{p}");
     }
     assert_eq!(v["diagnostics"], serde_json::json!([]));
+}
+
+/// Errors and warnings of a report (notes are allowed on clean sites).
+fn findings(v: &serde_json::Value) -> Vec<String> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] != "info")
+        .map(|d| format!("{} {}:{} {}", d["code"], d["file"], d["line"], d["message"]))
+        .collect()
+}
+
+#[test]
+fn a_hub_with_three_spokes_and_three_firewall_styles() {
+    let v = run(&["corpus/sites/hub3".to_string()]);
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3, "{pairs:?}");
+    for p in pairs {
+        assert_eq!(p["a_to_b"], "ESTABLISHED", "{p}");
+        assert_eq!(p["b_to_a"], "ESTABLISHED", "{p}");
+    }
+    assert_eq!(findings(&v), Vec::<String>::new());
+    insta::assert_snapshot!("site_hub3_human", human(&["corpus/sites/hub3"]));
+}
+
+/// A hub that only responds, its spokes all behind NAT: each spoke starts
+/// its tunnel, the hub never does, and that is the design, not an error.
+#[test]
+fn a_responder_only_hub_whose_spokes_are_all_behind_nat() {
+    let v = run(&["corpus/sites/hub-natt".to_string()]);
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3, "{pairs:?}");
+    for p in pairs {
+        let (hub_to_spoke, spoke_to_hub) = if p["a"] == "hub" {
+            (&p["a_to_b"], &p["b_to_a"])
+        } else {
+            (&p["b_to_a"], &p["a_to_b"])
+        };
+        assert_eq!(hub_to_spoke, "NEVER_INITIATED", "{p}");
+        assert_eq!(spoke_to_hub, "ESTABLISHED", "{p}");
+        let reason = p["a_to_b_reason"].as_str().or(p["b_to_a_reason"].as_str());
+        assert!(
+            reason.is_some_and(|r| r.contains("starts the tunnel")),
+            "the status says which side starts: {p}"
+        );
+    }
+    assert_eq!(findings(&v), Vec::<String>::new());
+    insta::assert_snapshot!("site_hub_natt_human", human(&["corpus/sites/hub-natt"]));
+}
+
+/// The human output of a run (as an admin reads it).
+fn human(paths: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+        .current_dir(project())
+        .env("NO_COLOR", "1")
+        .args(paths)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
@@ -605,4 +872,101 @@ fn a_sainfo_must_name_the_remotes_ph1id() {
         ],
     );
     assert_eq!(east_to_west(&v), "ESTABLISHED", "{v}");
+}
+
+// ---------------------------------------------------------------------------
+// Property: one changed attribute is either harmless or blamed at its line
+// ---------------------------------------------------------------------------
+
+/// Other values for a phase-1 or phase-2 attribute (what an admin would
+/// change it to).
+fn alternatives(keyword: &str) -> &'static [&'static str] {
+    match keyword {
+        "exchange_mode" => &["main", "aggressive"],
+        "encryption_algorithm" => &["aes 128", "aes 256", "3des"],
+        "hash_algorithm" => &["sha1", "sha256", "md5"],
+        "authentication_algorithm" => &["hmac_sha1", "hmac_sha256"],
+        "dh_group" | "pfs_group" => &["modp1024", "modp2048", "modp3072"],
+        "lifetime" => &["time 1 hour", "time 24 hour"],
+        _ => &[],
+    }
+}
+
+/// For every clean pair that racoon keys, changing any one phase-1 or phase-2
+/// attribute on one side either keeps both directions as they were, or
+/// yields an error at that attribute's line (as the finding or its related
+/// place): the change is never silently fatal, and never blamed elsewhere.
+#[test]
+fn one_changed_attribute_is_harmless_or_blamed_at_its_line() {
+    let clean: Vec<&str> = EXPECTED
+        .iter()
+        .filter(|e| e.3.is_none() && e.0 != "clean-manual-keys")
+        .map(|e| e.0)
+        .collect();
+    let mut tried = 0;
+    for pair in clean {
+        let base = run(&[
+            format!("corpus/pairs/{pair}/east"),
+            format!("corpus/pairs/{pair}/west"),
+        ]);
+        let statuses = |v: &serde_json::Value| {
+            (
+                v["pairs"][0]["a_to_b"].clone(),
+                v["pairs"][0]["b_to_a"].clone(),
+            )
+        };
+        for gw in ["east", "west"] {
+            let path = project()
+                .join("corpus/pairs")
+                .join(pair)
+                .join(gw)
+                .join(RACOON);
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for (n, line) in text.lines().enumerate() {
+                let t = line.trim();
+                let Some((kw, rest)) = t.split_once(char::is_whitespace) else {
+                    continue;
+                };
+                let value = rest.trim().trim_end_matches(';').trim();
+                for alt in alternatives(kw).iter().filter(|a| **a != value) {
+                    // Whole lines (a sainfo's `\tencryption_algorithm` is inside a
+                    // proposal's `\t\tencryption_algorithm`).
+                    let (from, to) = (
+                        format!("\n{line}\n"),
+                        format!("\n{}\n", line.replacen(value, alt, 1)),
+                    );
+                    let v = variant(pair, &[(gw, RACOON, &from, &to)]);
+                    tried += 1;
+                    if statuses(&v) == statuses(&base) {
+                        continue;
+                    }
+                    let at_line = |f: &serde_json::Value, l: &serde_json::Value| {
+                        f.as_str()
+                            .is_some_and(|f| f.ends_with(&format!("{gw}/{RACOON}")))
+                            && l.as_u64() == Some(n as u64 + 1)
+                    };
+                    let blamed = v["diagnostics"].as_array().unwrap().iter().any(|d| {
+                        d["severity"] == "error"
+                            && (at_line(&d["file"], &d["line"])
+                                || d["related"]
+                                    .as_array()
+                                    .unwrap()
+                                    .iter()
+                                    .any(|r| at_line(&r["file"], &r["line"])))
+                    });
+                    assert!(
+                        blamed,
+                        "{pair}: {gw} line {} `{t}` → `{alt}` changes {:?} → {:?} without an error there: {}",
+                        n + 1,
+                        statuses(&base),
+                        statuses(&v),
+                        v["diagnostics"]
+                    );
+                }
+            }
+        }
+    }
+    assert!(tried > 100, "only {tried} variants tried");
 }

@@ -199,3 +199,32 @@ fn keys_in_odd_places_never_come_out() {
         }
     }
 }
+
+/// Only keys are secret: the identifiers and comments of psk.txt are shown
+/// (an admin must see the mistyped identifier a finding is about), and the
+/// key part of a commented-out entry stays masked.
+#[test]
+fn psk_identifiers_and_comments_are_shown_and_only_keys_masked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let psk = tmp.path().join("psk.txt");
+    std::fs::write(
+        &psk,
+        "branch.example.net SekretC\n# keys for the branch offices\n198.51.100.7\tSekretB\n\
+         #198.51.100.1 oldSekretA\n198.51.100.7\tSekretD\n",
+    )
+    .unwrap();
+    let p = psk.to_string_lossy().into_owned();
+    for format in ["human", "json", "gcc", "github", "sarif"] {
+        let out = run(&["--format", format, &p]);
+        assert!(!out.contains("Sekret"), "--format {format}:\n{out}");
+    }
+    let human = run(&["--format", "human", &p]);
+    for shown in [
+        "# keys for the branch offices",
+        "#198.51.100.1 ",
+        "branch.example.net",
+        "198.51.100.7",
+    ] {
+        assert!(human.contains(shown), "`{shown}` is hidden:\n{human}");
+    }
+}

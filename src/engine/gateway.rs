@@ -84,6 +84,7 @@ pub fn load_gateway(
         sysctl,
         loader,
         lookup: Default::default(),
+        runtime: Default::default(),
     };
     check_gateway(fs, gateway, report)
 }

@@ -156,6 +156,8 @@ pub struct Gateway {
     pub loader: RcConfig,
     /// Lookup tables for the cross-peer checks, built on first use.
     pub lookup: std::sync::OnceLock<Lookup>,
+    /// What the gateway does once booted, derived on first use.
+    pub runtime: std::sync::OnceLock<crate::model::runtime::Runtime>,
 }
 
 /// (index of the racoon part in `Gateway::racoon`, index of the block in it).
@@ -300,6 +302,12 @@ impl Gateway {
             .manual_sa_by_dst
             .get(&dst)
             .is_some_and(|srcs| srcs.iter().any(|s| src.is_none() || *s == src))
+    }
+
+    /// The gateway's state after boot (derived once).
+    pub fn runtime(&self) -> &crate::model::runtime::Runtime {
+        self.runtime
+            .get_or_init(|| crate::model::runtime::derive(self))
     }
 
     /// The lookup tables (built once).
@@ -531,6 +539,27 @@ impl Gateway {
             }
         }
         out
+    }
+
+    /// Does another peer own this psk.txt identifier (a remote's address or
+    /// peers_identifier, a tunnel's far end)? Such a line is that peer's.
+    pub fn psk_ident_in_use(&self, ident: &str) -> bool {
+        let same_ip = |a: IpAddr| ident.parse::<IpAddr>().is_ok_and(|i| i == a);
+        let tunnel_peer = || {
+            self.peers()
+                .iter()
+                .any(|p| p.kind != PeerKind::Psk && same_ip(p.address))
+        };
+        tunnel_peer()
+            || self.racoon.iter().flat_map(|p| &p.model.remotes).any(|r| {
+                r.address().is_some_and(same_ip)
+                    || r.peers_identifiers.iter().any(|s| {
+                        s.values.iter().any(|v| match v {
+                            crate::syntax::racoon::Value::Quoted(q) => q.value == ident,
+                            _ => false,
+                        })
+                    })
+            })
     }
 
     pub fn ipsec_enabled(&self) -> bool {

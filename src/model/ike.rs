@@ -20,6 +20,17 @@ use std::net::IpAddr;
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     Established,
+    /// racoon does not run on one side: not started, its configuration does
+    /// not load, or the kernel has no PF_KEY.
+    NotRunning,
+    /// The SPD a direction needs is not in the kernel: not loaded, loading
+    /// stopped before it, or the policy is missing or written the other way.
+    NoPolicy,
+    /// The initiator never starts IKE for this direction (passive, or no
+    /// outbound policy); fine when the other side starts the tunnel.
+    NeverInitiated,
+    /// racoon refuses the psk.txt on one side (owner or mode).
+    KeyFileRefused,
     Phase1Failed,
     Phase1KeyMismatch,
     Phase2Failed,
@@ -35,10 +46,29 @@ pub struct Failure {
     pub message: String,
     /// (file, span, what is there) — the first is the primary location.
     pub at: Vec<(FileId, Span, String)>,
+    pub help: Option<String>,
+    /// Nothing to report beyond the status: by design, or the place is a
+    /// syntax error already reported there.
+    pub quiet: bool,
+}
+
+impl Failure {
+    fn quietly(mut self) -> Failure {
+        self.quiet = true;
+        self
+    }
+
+    fn with_help(mut self, help: impl Into<String>) -> Failure {
+        self.help = Some(help.into());
+        self
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKind {
+    /// A gateway's runtime state (racoon, SPD, key file) stops the direction.
+    NotReady,
+    NeverInitiated,
     NoRemote,
     NobodyInitiates,
     ExchangeMode,
@@ -326,6 +356,41 @@ fn fail(
         kind,
         message,
         at,
+        help: None,
+        quiet: false,
+    }
+}
+
+/// Where `y` configures its side of the tunnel with `x`: its remote for
+/// `x`, else its policy for the tunnel (a related place for a finding on `x`).
+pub fn peer_place(y: &Side, x: &Side) -> Vec<(FileId, Span, String)> {
+    if let Some((f, rem)) = select_remote(y.gw, x.addr, false) {
+        return vec![(
+            f,
+            rem.header,
+            format!("{}'s remote for {}", y.gw.name, x.gw.name),
+        )];
+    }
+    policies_written_to(y.gw, x.addr)
+        .first()
+        .map(|(f, _, s)| vec![(*f, *s, format!("{}'s policy for the tunnel", y.gw.name))])
+        .unwrap_or_default()
+}
+
+/// A gateway's runtime cause as a failure of the direction.
+pub fn not_ready(
+    c: &crate::model::runtime::Cause,
+    related: Vec<(FileId, Span, String)>,
+) -> Failure {
+    let mut at = vec![(c.file, c.span, "the statement to change".to_string())];
+    at.extend(related);
+    Failure {
+        status: c.status,
+        kind: FailureKind::NotReady,
+        message: c.message.clone(),
+        at,
+        help: c.help.clone(),
+        quiet: c.syntax,
     }
 }
 
@@ -340,9 +405,23 @@ pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>)
     let i_ident = my_id(ini.1, i.addr);
     verify_identifier(i, r, ini, resp, &i_ident)?;
     if uses_psk(proposal) {
+        key_files_read(i, r)?;
         compare_keys(i, r, ini, resp, mode.value, &i_ident)?;
     }
     Ok((ini, resp))
+}
+
+/// racoon checks psk.txt's owner and mode on every lookup and refuses the
+/// file (and so every key) when they are wrong.
+fn key_files_read(i: &Side, r: &Side) -> Result<(), Failure> {
+    for (x, y) in [(r, i), (i, r)] {
+        if let Some(c) = &x.gw.runtime().key_file {
+            let mut f = not_ready(c, peer_place(y, x));
+            f.message = format!("{} (phase 1 with {} fails)", c.message, y.gw.name);
+            return Err(f);
+        }
+    }
+    Ok(())
 }
 
 /// The remote the initiator starts from: one for the peer's address that is
@@ -454,6 +533,127 @@ fn responder_remote<'a>(
     Ok(chosen)
 }
 
+/// One attribute on which a responder's proposal refuses an initiator's.
+struct Difference {
+    name: &'static str,
+    theirs: String,
+    mine: String,
+    their_span: Option<Span>,
+    my_span: Option<Span>,
+}
+
+/// Every attribute of `peer` (the initiator's) that `mine` (the
+/// responder's) refuses, as `accepts` judges them.
+fn differences(
+    mine: &Phase1Proposal,
+    my_remote: &Remote,
+    peer: &Phase1Proposal,
+    peer_remote: &Remote,
+) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let alg = |a: &Option<crate::model::racoon::AlgRef>| {
+        a.as_ref()
+            .map_or("(none)".to_string(), |x| canonical(&x.name).to_string())
+    };
+    let span = |a: &Option<crate::model::racoon::AlgRef>| a.as_ref().map(|x| x.span);
+    let mut push = |name, theirs: String, mine_: String, ts, ms| {
+        out.push(Difference {
+            name,
+            theirs,
+            mine: mine_,
+            their_span: ts,
+            my_span: ms,
+        })
+    };
+    if alg(&mine.encryption) != alg(&peer.encryption) {
+        push(
+            "encryption algorithm",
+            alg(&mine.encryption),
+            alg(&peer.encryption),
+            span(&mine.encryption),
+            span(&peer.encryption),
+        );
+    }
+    if alg(&mine.hash) != alg(&peer.hash) {
+        push(
+            "hash algorithm",
+            alg(&mine.hash),
+            alg(&peer.hash),
+            span(&mine.hash),
+            span(&peer.hash),
+        );
+    }
+    let auth = |p: &Phase1Proposal| {
+        p.auth_method.as_ref().map_or("(none)".to_string(), |m| {
+            base_auth_method(&m.value).to_string()
+        })
+    };
+    if auth(mine) != auth(peer) {
+        push(
+            "authentication method",
+            auth(mine),
+            auth(peer),
+            mine.auth_method.as_ref().map(|m| m.span),
+            peer.auth_method.as_ref().map(|m| m.span),
+        );
+    }
+    let dh = |p: &Phase1Proposal| match p.dh_group.as_ref().map(|d| d.value) {
+        Some(DhGroup::Modp(g)) => format!("group {g}"),
+        Some(other) => format!("{other:?}"),
+        None => "(none)".into(),
+    };
+    if mine.dh_group.as_ref().map(|d| d.value) != peer.dh_group.as_ref().map(|d| d.value) {
+        push(
+            "DH group",
+            dh(mine),
+            dh(peer),
+            mine.dh_group.as_ref().map(|d| d.span),
+            peer.dh_group.as_ref().map(|d| d.span),
+        );
+    }
+    let (ml, pl) = (lifetime(mine, my_remote), lifetime(peer, peer_remote));
+    let (mk, pk) = (keylen(mine), keylen(peer));
+    let check = my_remote.proposal_check;
+    let life_ok = match check {
+        ProposalCheck::Obey => true,
+        ProposalCheck::Strict | ProposalCheck::Claim => pl <= ml,
+        ProposalCheck::Exact => pl == ml,
+    };
+    let life_span = |p: &Phase1Proposal, r: &Remote| {
+        p.lifetime.as_ref().or(r.lifetime.as_ref()).map(|l| l.span)
+    };
+    if !life_ok {
+        push(
+            "lifetime",
+            format!("{ml} s"),
+            format!("{pl} s"),
+            life_span(mine, my_remote),
+            life_span(peer, peer_remote),
+        );
+    }
+    let key_ok = match check {
+        ProposalCheck::Obey => true,
+        ProposalCheck::Strict | ProposalCheck::Claim => pk >= mk,
+        ProposalCheck::Exact => pk == mk,
+    };
+    let key_span = |p: &Phase1Proposal| {
+        p.encryption
+            .as_ref()
+            .map(|e| e.keylen.as_ref().map_or(e.span, |k| k.span))
+    };
+    // A key length only counts for the same cipher.
+    if !key_ok && alg(&mine.encryption) == alg(&peer.encryption) {
+        push(
+            "key length",
+            format!("{mk} bits"),
+            format!("{pk} bits"),
+            key_span(mine),
+            key_span(peer),
+        );
+    }
+    out
+}
+
 /// The initiator's first exchange mode, which the responder must allow.
 fn exchange_mode<'a>(
     i: &Side<'a>,
@@ -493,6 +693,39 @@ fn accepted_proposal<'a>(
         .iter()
         .find(|p| rrem.proposals.iter().any(|m| accepts(m, rrem, p, irem)));
     let Some(ip) = accepted else {
+        let check = check_name(rrem.proposal_check);
+        let base = format!("no phase-1 proposal of {} is acceptable to {} under proposal_check {check} (racoon: no suitable proposal found)", i.gw.name, r.gw.name);
+        // The closest pair of proposals; one differing attribute is the cause.
+        let closest = rrem
+            .proposals
+            .iter()
+            .flat_map(|m| irem.proposals.iter().map(move |p| (m, p)))
+            .map(|(m, p)| (m, p, differences(m, rrem, p, irem)))
+            .min_by_key(|(_, _, d)| d.len());
+        if let Some((m, p, d)) = closest.filter(|(_, _, d)| d.len() == 1) {
+            let a = &d[0];
+            return Err(fail(
+                Status::Phase1Failed,
+                FailureKind::Proposal,
+                format!(
+                    "{base}: only the {} differs ({} has {}, {} has {})",
+                    a.name, r.gw.name, a.theirs, i.gw.name, a.mine
+                ),
+                vec![
+                    (
+                        rfile,
+                        a.their_span.unwrap_or(m.keyword),
+                        format!("{} accepts {}", r.gw.name, a.theirs),
+                    ),
+                    (
+                        ifile,
+                        a.my_span.unwrap_or(p.keyword),
+                        format!("{} proposes {}", i.gw.name, a.mine),
+                    ),
+                ],
+            )
+            .with_help(format!("make the {} the same on both sides", a.name)));
+        }
         let mut at = Vec::new();
         if let Some(m) = rrem.proposals.first() {
             at.push((
@@ -508,7 +741,7 @@ fn accepted_proposal<'a>(
                 format!("{} proposes {}", i.gw.name, describe(p, irem)),
             ));
         }
-        return Err(fail(Status::Phase1Failed, FailureKind::Proposal, format!("no phase-1 proposal of {} is acceptable to {} under proposal_check {} (racoon: no suitable proposal found)", i.gw.name, r.gw.name, check_name(rrem.proposal_check)), at));
+        return Err(fail(Status::Phase1Failed, FailureKind::Proposal, base, at));
     };
     Ok(ip)
 }
@@ -588,6 +821,51 @@ fn compare_keys(
                 format!("couldn't find the pskey for {}.", whom.addr)
             };
             let _ = k2;
+            // The identifier looked up: the peer's address in main mode, else
+            // its identifier first.
+            let peer_ident = if std::ptr::eq(who.gw, i.gw) {
+                my_id(rrem, r.addr)
+            } else {
+                i_ident.clone()
+            };
+            let looked_up: Vec<String> = match mode {
+                ExchangeMode::Main => vec![whom.addr.to_string()],
+                _ => peer_ident
+                    .1
+                    .iter()
+                    .filter(|_| id_is_text(&peer_ident.0))
+                    .cloned()
+                    .chain([whom.addr.to_string()])
+                    .collect(),
+            };
+            let near = who.gw.psk.as_ref().and_then(|(f, psk)| {
+                looked_up.iter().find_map(|w| {
+                    crate::syntax::psk::near_miss(psk, w, &|x| who.gw.psk_ident_in_use(x))
+                        .map(|e| (*f, e, w.clone()))
+                })
+            });
+            if let Some((f, e, w)) = near {
+                let mut at = vec![(f, e.ident_span, format!("`{}` is not `{w}`", e.ident))];
+                at.push((
+                    ifile,
+                    irem.header,
+                    format!("{}'s remote for {}", i.gw.name, r.gw.name),
+                ));
+                at.push((
+                    rfile,
+                    rrem.header,
+                    format!("{}'s remote for {}", r.gw.name, i.gw.name),
+                ));
+                return Err(fail(
+                    Status::Phase1KeyMismatch,
+                    FailureKind::PskMissing,
+                    format!(
+                        "{} finds no pre-shared key for {} in {} mode (racoon: {log}): its psk.txt line for `{}` is a near miss for `{w}`",
+                        who.gw.name, whom.gw.name, mode_name(mode), e.ident
+                    ),
+                    at,
+                ).with_help(format!("correct the identifier to `{w}`")));
+            }
             let mut at = file
                 .map(|f| {
                     vec![(
@@ -624,8 +902,9 @@ fn compare_keys(
     Ok(())
 }
 
-/// The outbound policies of `g` that send to `peer` through IPsec.
-pub fn policies_to(g: &Gateway, peer: IpAddr) -> Vec<(FileId, &PolicyCommand, Span)> {
+/// The outbound policies of `g` that send to `peer` through IPsec, as
+/// written in its setkey file.
+pub fn policies_written_to(g: &Gateway, peer: IpAddr) -> Vec<(FileId, &PolicyCommand, Span)> {
     let Some((f, s)) = &g.setkey else {
         return Vec::new();
     };
@@ -641,7 +920,16 @@ pub fn policies_to(g: &Gateway, peer: IpAddr) -> Vec<(FileId, &PolicyCommand, Sp
         .collect()
 }
 
-/// Inbound policies of `g` for traffic from `src` to `dst`.
+/// The outbound policies to `peer` that the kernel holds after boot.
+pub fn policies_to(g: &Gateway, peer: IpAddr) -> Vec<(FileId, &PolicyCommand, Span)> {
+    let spd = &g.runtime().spd;
+    policies_written_to(g, peer)
+        .into_iter()
+        .filter(|(_, _, span)| spd.holds(*span))
+        .collect()
+}
+
+/// Inbound policies of `g` for traffic from `src` to `dst` that the kernel holds.
 pub fn inbound_policies(
     g: &Gateway,
     src: Option<ipnet::IpNet>,
@@ -650,16 +938,198 @@ pub fn inbound_policies(
     let Some((_, s)) = &g.setkey else {
         return Vec::new();
     };
+    let spd = &g.runtime().spd;
     g.lookup()
         .in_by_nets
         .get(&(src, dst))
         .into_iter()
         .flatten()
+        .filter(|ci| spd.holds(s.commands[**ci].span))
         .filter_map(|ci| match &s.commands[*ci].kind {
             CommandKind::SpdAdd(p) => Some(p),
             _ => None,
         })
         .collect()
+}
+
+/// A `-P in` policy of `g` shaped like an outbound one to `peer` (its
+/// tunnel runs from `own` to `peer`): `-P out` was meant.
+fn inbound_written_as_outbound(
+    g: &Gateway,
+    own: IpAddr,
+    peer: IpAddr,
+) -> Option<(FileId, &PolicyCommand, Span)> {
+    use crate::syntax::setkey::Direction;
+    let (f, s) = g.setkey.as_ref()?;
+    s.commands.iter().find_map(|c| {
+        let CommandKind::SpdAdd(p) = &c.kind else {
+            return None;
+        };
+        let outward = p.policy.rules.iter().any(|r| match &r.endpoints {
+            Some((a, b)) => a.ip == Some(own) && b.ip == Some(peer),
+            None => {
+                p.src.as_ref().and_then(|x| x.host.ip) == Some(own)
+                    && p.dst.as_ref().and_then(|x| x.host.ip) == Some(peer)
+            }
+        });
+        (p.policy.direction.value == Direction::In && outward).then_some((*f, p, c.span))
+    })
+}
+
+/// Can `i` start a tunnel to `r` at all? racoon runs, the kernel holds an
+/// outbound ipsec policy for the traffic (its ACQUIRE starts IKE), and a
+/// remote for `r` is not passive.
+pub fn can_start(i: &Side, r: &Side) -> Result<(), Failure> {
+    let rt = i.gw.runtime();
+    if let Some(c) = &rt.racoon {
+        return Err(not_ready(c, peer_place(r, i)));
+    }
+    let no_policy = spd_known(i.gw) && policies_to(i.gw, r.addr).is_empty();
+    // A passive remote is the design (racoon.conf(5)); say that first.
+    if select_remote(i.gw, r.addr, true).is_none() {
+        if let Some((f, x)) = remotes(i.gw)
+            .find(|(_, x)| x.passive && (x.address() == Some(r.addr) || x.is_anonymous()))
+        {
+            let at = x
+                .own
+                .iter()
+                .find(|s| s.keyword.value == "passive")
+                .map_or(x.header, |s| s.span);
+            let mut f = fail(
+                Status::NeverInitiated,
+                FailureKind::NeverInitiated,
+                format!(
+                    "{} only responds to {} (`passive on`)",
+                    i.gw.name, r.gw.name
+                ),
+                std::iter::once((f, at, format!("{}'s remote is passive", i.gw.name)))
+                    .chain(peer_place(r, i))
+                    .collect(),
+            );
+            f.help = Some("remove `passive on` on the side that must start the tunnel".into());
+            return Err(f);
+        }
+    }
+    if no_policy {
+        return Err(no_outbound_policy(i, r));
+    }
+    Ok(())
+}
+
+/// Does the pair float to NAT-T (UDP 4500, ESP in UDP)? Both remotes have
+/// `nat_traversal`, and a NAT lies between them: one side has a private
+/// address and the other a public one.
+pub fn nat_t_used(i: &Side, r: &Side) -> bool {
+    let private = |a: IpAddr| match a {
+        IpAddr::V4(v) => v.is_private() || v.octets()[0] == 100 && (v.octets()[1] & 0xc0) == 64,
+        IpAddr::V6(_) => false,
+    };
+    let natt = |x: &Side, y: &Side| {
+        select_remote(x.gw, y.addr, false).is_some_and(|(_, rem)| rem.nat_traversal)
+    };
+    private(i.addr) != private(r.addr) && natt(i, r) && natt(r, i)
+}
+
+/// Does `r`'s remote for `i` install the policies itself (`generate_policy`)?
+pub fn generates_policy(r: &Side, i: &Side) -> bool {
+    select_remote(r.gw, i.addr, false).is_some_and(|(_, rem)| rem.generate_policy)
+}
+
+/// `r` answers `i` without an outbound policy of its own (nor one racoon
+/// generates): the SAs come up, but `r`'s replies leave unprotected and
+/// never reach `i`'s network through the tunnel.
+pub fn reply_unprotected(r: &Side, i: &Side) -> Failure {
+    let f = no_outbound_policy(r, i);
+    if f.kind == FailureKind::NotReady {
+        return f;
+    }
+    Failure {
+        status: Status::NoPolicy,
+        kind: FailureKind::NotReady,
+        message: format!(
+            "{} has no outbound ipsec policy back to {}: the SAs come up, but its replies leave unprotected and the traffic does not flow",
+            r.gw.name, i.gw.name
+        ),
+        ..f
+    }
+}
+
+/// Is the gateway's SPD known? Not when only racoon's files were given (no
+/// setkey file and no rc.conf): then nothing is concluded from its absence.
+pub fn spd_known(g: &Gateway) -> bool {
+    g.setkey.is_some() || g.rc.present
+}
+
+/// Why `i` has no outbound policy to `r` in its kernel.
+fn no_outbound_policy(i: &Side, r: &Side) -> Failure {
+    let rt = i.gw.runtime();
+    let peer_policy = policies_written_to(r.gw, i.addr)
+        .first()
+        .map(|(f, _, s)| vec![(*f, *s, format!("{}'s policy for the tunnel", r.gw.name))])
+        .unwrap_or_default();
+    if let Some(c) = &rt.spd.down {
+        return not_ready(c, peer_policy);
+    }
+    let written = policies_written_to(i.gw, r.addr);
+    if let (Some((sf, stop)), Some((f, _, span))) = (rt.spd.stop, written.first()) {
+        let mut at = vec![(
+            sf,
+            stop.span,
+            format!("setkey stops here (line {})", stop.line),
+        )];
+        at.push((*f, *span, "never loaded".into()));
+        at.extend(peer_policy);
+        return fail(
+            Status::NoPolicy,
+            FailureKind::NotReady,
+            format!("{}'s setkey stops at its error on line {}: the policy for the tunnel to {} after it is never loaded", i.gw.name, stop.line, r.gw.name),
+            at,
+        )
+        .quietly();
+    }
+    if let Some((f, p, span)) = inbound_written_as_outbound(i.gw, i.addr, r.addr) {
+        let mut at = vec![(f, span, "written `-P in`".to_string())];
+        at.extend(peer_policy);
+        return fail(
+            Status::NoPolicy,
+            FailureKind::NotReady,
+            format!(
+                "{}'s policy for {} → {} through its tunnel to {} is written `-P in`: the traffic it means leaves unprotected, and nothing starts IKE",
+                i.gw.name,
+                p.src.as_ref().map_or("?".into(), sel_text),
+                p.dst.as_ref().map_or("?".into(), sel_text),
+                r.gw.name
+            ),
+            at,
+        )
+        .with_help("write this policy `-P out` (and keep a `-P in` policy for the other direction)");
+    }
+    let at = remotes(i.gw)
+        .find(|(_, x)| x.address() == Some(r.addr))
+        .map(|(f, x)| {
+            (
+                f,
+                x.header,
+                format!("{}'s remote for {}", i.gw.name, r.gw.name),
+            )
+        })
+        .or_else(|| {
+            i.gw.setkey
+                .as_ref()
+                .map(|(f, _)| (*f, Span::new(0, 0), format!("{}'s SPD", i.gw.name)))
+        });
+    let mut at: Vec<_> = at.into_iter().collect();
+    at.extend(peer_policy);
+    fail(
+        Status::NeverInitiated,
+        FailureKind::NeverInitiated,
+        format!(
+            "{} has no outbound ipsec policy towards {}: its kernel never asks racoon to start the tunnel",
+            i.gw.name, r.gw.name
+        ),
+        at,
+    )
+    .with_help("add a `spdadd ... -P out ipsec .../require;` policy for the traffic to the peer")
 }
 
 /// The sainfo racoon picks (`getsainfo`) for a pair of ids, under the phase-1
@@ -703,6 +1173,58 @@ fn find_sainfo<'a>(
     found.into_iter().next()
 }
 
+/// `g` has no sainfo for the ids (local, remote, upper): name a sainfo with
+/// the ids reversed (copied from the peer) when there is one, else the
+/// first sainfo, else racoon.conf.
+fn missing_sainfo(
+    g: &Side,
+    (local, remote, upper): (&Selector, &Selector, &str),
+    peer: IpAddr,
+    rem: &Remote,
+    peer_id: &(String, Option<String>),
+    other: Vec<(FileId, Span, String)>,
+    message: String,
+) -> Failure {
+    let want = format!(
+        "sainfo address {} {upper} address {} {upper}",
+        sel_text(local),
+        sel_text(remote)
+    );
+    if let Some((f, sa)) = find_sainfo(g.gw, remote, local, upper, peer, rem, peer_id) {
+        return fail(
+            Status::Phase2Failed,
+            FailureKind::NoSainfo,
+            format!("{message}: this sainfo has the ids reversed (local and remote swapped, as on the peer)"),
+            std::iter::once((f, sa.header, format!("{}'s sainfo, ids reversed", g.gw.name)))
+                .chain(other)
+                .collect(),
+        )
+        .with_help(format!("swap the ids: `{want}`"));
+    }
+    let place = remotes(g.gw)
+        .next()
+        .and_then(|_| {
+            g.gw.racoon.iter().find_map(|p| {
+                p.model
+                    .sainfos
+                    .first()
+                    .map(|s| (p.file, s.header, format!("{}'s sainfo", g.gw.name)))
+            })
+        })
+        .or_else(|| {
+            g.gw.racoon.first().map(|p| {
+                (
+                    p.file,
+                    Span::new(0, 0),
+                    format!("{}'s racoon.conf", g.gw.name),
+                )
+            })
+        });
+    let at = place.into_iter().chain(other).collect();
+    fail(Status::Phase2Failed, FailureKind::NoSainfo, message, at)
+        .with_help(format!("add `{want} {{ ... }}` on {}", g.gw.name))
+}
+
 fn p2_lifetime(s: &Sainfo) -> u64 {
     s.lifetime.as_ref().map_or(DEFAULT_LIFETIME, |l| l.value)
 }
@@ -714,36 +1236,63 @@ pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Fa
         let (Some(src), Some(dst), Some(upper)) = (&p.src, &p.dst, &p.upper) else {
             continue;
         };
-        // The initiator's own sainfo is a per-gateway check (IPS4007); here the responder's.
+        // The initiator without a sainfo for its own policy sends nothing.
         let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value, r.addr, irem, &r_ident)
         else {
-            continue;
+            let ids = format!("{} → {} {}", sel_text(src), sel_text(dst), upper.value);
+            return Err(missing_sainfo(
+                i,
+                (src, dst, &upper.value),
+                r.addr,
+                irem,
+                &r_ident,
+                std::iter::once((pf, pspan, format!("{}'s policy for {ids}", i.gw.name)))
+                    .chain(peer_place(r, i))
+                    .collect(),
+                format!("{} has no sainfo for its own policy {ids}: racoon never sends phase 2 (racoon: failed to get sainfo)", i.gw.name),
+            ));
         };
         let Some((rsf, rsa)) = find_sainfo(r.gw, dst, src, &upper.value, i.addr, rrem, &i_ident)
         else {
-            let at = vec![
-                (
-                    r.gw.racoon.first().map_or(pf, |x| x.file),
-                    Span::new(0, 0),
-                    format!("{}'s racoon.conf", r.gw.name),
-                ),
-                (pf, pspan, format!("{} proposes these ids", i.gw.name)),
-            ];
-            return Err(fail(Status::Phase2Failed, FailureKind::NoSainfo, format!("{} has no sainfo whose ids equal {} → {} {} (racoon compares ids exactly; racoon: failed to get sainfo)", r.gw.name, sel_text(src), sel_text(dst), upper.value), at));
+            return Err(missing_sainfo(
+                r,
+                (dst, src, &upper.value),
+                i.addr,
+                rrem,
+                &i_ident,
+                vec![(pf, pspan, format!("{} proposes these ids", i.gw.name))],
+                format!("{} has no sainfo whose ids equal {} → {} {} (racoon compares ids exactly; racoon: failed to get sainfo)", r.gw.name, sel_text(dst), sel_text(src), upper.value),
+            ));
         };
         // The responder needs the inbound policy, unless it generates policies.
         if !rrem.generate_policy {
             let has_in = !inbound_policies(r.gw, src.net(), dst.net()).is_empty();
             if !has_in {
-                let at = vec![
-                    (
-                        r.gw.setkey.as_ref().map_or(pf, |s| s.0),
-                        Span::new(0, 0),
-                        format!("{}'s SPD", r.gw.name),
-                    ),
-                    (pf, pspan, format!("{}'s outbound policy", i.gw.name)),
-                ];
-                return Err(fail(Status::Phase2Failed, FailureKind::NoInboundPolicy, format!("{} has no `-P in` policy for {} → {} and no generate_policy (racoon: no policy found)", r.gw.name, sel_text(src), sel_text(dst)), at));
+                let theirs = (pf, pspan, format!("{}'s outbound policy", i.gw.name));
+                if let Some(c) = &r.gw.runtime().spd.down {
+                    return Err(not_ready(c, vec![theirs]));
+                }
+                // Next to the responder's own policy for the tunnel, else its SPD.
+                let place = policies_written_to(r.gw, i.addr)
+                    .first()
+                    .map(|(f, _, s)| {
+                        (
+                            *f,
+                            *s,
+                            format!(
+                                "{}'s outbound policy; the inbound one goes beside it",
+                                r.gw.name
+                            ),
+                        )
+                    })
+                    .or_else(|| {
+                        r.gw.setkey
+                            .as_ref()
+                            .map(|s| (s.0, Span::new(0, 0), format!("{}'s SPD", r.gw.name)))
+                    });
+                let at = place.into_iter().chain([theirs]).collect();
+                return Err(fail(Status::Phase2Failed, FailureKind::NoInboundPolicy, format!("{} has no `-P in` policy for {} → {} and no generate_policy (racoon: no policy found)", r.gw.name, sel_text(src), sel_text(dst)), at)
+                    .with_help(format!("add `spdadd {} {} any -P in ipsec ...;` on {}", sel_text(src), sel_text(dst), r.gw.name)));
             }
         }
         // Algorithms must intersect for the protocols the policy uses (racoon

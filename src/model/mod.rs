@@ -14,6 +14,7 @@ pub mod rc_firewall;
 pub mod rcconf;
 pub mod rcconf_catalogue;
 pub mod reachability;
+pub mod runtime;
 pub mod target;
 
 pub use target::Target;

@@ -149,7 +149,24 @@ fn pair_table(report: &Report) -> String {
             status(p.b_to_a),
         ]);
     }
-    table("Pairs:", &rows)
+    let mut s = table("Pairs:", &rows);
+    // Why each direction that is not ESTABLISHED fails, or who starts it.
+    let mut why = String::new();
+    for p in &report.pairs {
+        for (from, to, reason) in [
+            (&p.a, &p.b, &p.a_to_b_reason),
+            (&p.b, &p.a, &p.b_to_a_reason),
+        ] {
+            if let Some(r) = reason {
+                why.push_str(&format!("  {from} -> {to}: {r}\n"));
+            }
+        }
+    }
+    if !why.is_empty() {
+        s.push_str(&why);
+        s.push('\n');
+    }
+    s
 }
 
 /// A titled table with left-aligned columns two spaces apart.

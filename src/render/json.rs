@@ -22,6 +22,11 @@ pub struct JsonPair<'a> {
     pub b: &'a str,
     pub a_to_b: crate::model::ike::Status,
     pub b_to_a: crate::model::ike::Status,
+    /// Why a direction is not ESTABLISHED, or which side starts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a_to_b_reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b_to_a_reason: Option<&'a str>,
     /// Indexes into `diagnostics`.
     pub diagnostics: Vec<usize>,
 }
@@ -110,6 +115,8 @@ pub fn build(report: &Report) -> JsonReport<'_> {
                 b: &p.b,
                 a_to_b: p.a_to_b,
                 b_to_a: p.b_to_a,
+                a_to_b_reason: p.a_to_b_reason.as_deref(),
+                b_to_a_reason: p.b_to_a_reason.as_deref(),
                 diagnostics: report
                     .diagnostics
                     .iter()

@@ -659,6 +659,20 @@ fn psk_entry_missing(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             }
         };
         if !found {
+            let wanted: Vec<&str> = match first {
+                Some(ExchangeMode::Main) | None => vec![by_addr.as_str()],
+                Some(_) => ids
+                    .iter()
+                    .map(String::as_str)
+                    .chain([by_addr.as_str()])
+                    .collect(),
+            };
+            let near = cx.gateway.psk.as_ref().and_then(|(_, psk)| {
+                wanted.iter().find_map(|w| {
+                    crate::syntax::psk::near_miss(psk, w, &|i| cx.gateway.psk_ident_in_use(i))
+                        .map(|e| (e, *w))
+                })
+            });
             let how = match first {
                 Some(ExchangeMode::Main) | None => format!("main mode looks up `{by_addr}` only"),
                 Some(_) if ids.is_empty() => {
@@ -682,6 +696,18 @@ fn psk_entry_missing(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
                 .with_related(*pf, Span::new(0, 0), "the pre-shared key file")
                 .with_help(format!("add a line `{by_addr}<TAB>key` to psk.txt")),
             );
+            // A mistyped identifier: the line to change is in psk.txt.
+            if let (Some((e, w)), Some(d)) = (near, out.last_mut()) {
+                let mut moved = Diagnostic::new(
+                    &PSK_ENTRY_MISSING,
+                    *pf,
+                    e.ident_span,
+                    format!("psk.txt has no key for this peer: this line's identifier `{}` is a near miss for `{w}` ({how})", e.ident),
+                )
+                .with_related(f, r.selector_span, "the remote that looks it up")
+                .with_help(format!("correct the identifier to `{w}`"));
+                std::mem::swap(d, &mut moved);
+            }
         }
     }
 }

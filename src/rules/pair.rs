@@ -28,6 +28,9 @@ pub struct PairStatus {
     pub b: String,
     pub a_to_b: Status,
     pub b_to_a: Status,
+    /// Why a direction is not ESTABLISHED, or which side starts it.
+    pub a_to_b_reason: Option<String>,
+    pub b_to_a_reason: Option<String>,
     /// Filled by the renderer: indexes into the sorted diagnostics.
     #[serde(skip)]
     pub id: usize,
@@ -84,6 +87,15 @@ rule!(PAIR_FIREWALL, "IPS6006", "pair-firewall-blocks", Error,
     // Blocked IKE times phase 1 out; blocked ESP leaves racoon content and drops the traffic.
     log: Some("phase1 negotiation failed due to time up."));
 
+rule!(GATEWAY_NOT_READY, "IPS6011", "gateway-not-ready", Error,
+    "A tunnel cannot come up because of what one gateway does at boot: racoon does not run, the SPD is not loaded, a policy is written the wrong way round, or racoon refuses its key file.",
+    why: "Each file can be right on its own while the booted gateway still cannot take part: a misspelt\n\
+          `ipsec_enable` means rc.d/ipsec never runs setkey, a psk.txt readable by others is refused on every\n\
+          lookup, a `-P in` where `-P out` was meant sends the traffic unprotected and never starts IKE.",
+    bad: "ipsec_enabled=\"YES\"      # rc.conf: not ipsec_enable",
+    good: "ipsec_enable=\"YES\"",
+    log: Some("/usr/local/etc/racoon/psk.txt has weak file permission"));
+
 rule!(MANUAL_SA_MISMATCH, "IPS6007", "manual-sa-mismatch", Error,
     "Manually keyed SAs of the two sides do not mirror each other.",
     why: "Without IKE both sides must add the same SAs: same source, destination, SPI, algorithms and\n\
@@ -103,6 +115,7 @@ register![
     SPD_NOT_MIRRORED,
     NETWORK_NOT_LOCAL,
     GIF_NOT_MIRRORED,
+    GATEWAY_NOT_READY,
 ];
 
 /// Pair the gateways and check every pair both ways.
@@ -160,8 +173,8 @@ pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
         let id = statuses.len();
         let mut d1 = Vec::new();
         let mut d2 = Vec::new();
-        let a_to_b = direction(ga, la, gb, lb, &mut d1);
-        let b_to_a = direction(gb, lb, ga, la, &mut d2);
+        let (a_to_b, a_to_b_reason) = direction(ga, la, gb, lb, &mut d1);
+        let (b_to_a, b_to_a_reason) = direction(gb, lb, ga, la, &mut d2);
         mirror(ga, la, gb, lb, &mut d1);
         for mut d in d1.into_iter().chain(d2) {
             d.pair = Some(id);
@@ -172,6 +185,8 @@ pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
             b: gb.gateway.name.clone(),
             a_to_b,
             b_to_a,
+            a_to_b_reason,
+            b_to_a_reason,
             id,
         });
     }
@@ -189,8 +204,14 @@ pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
 }
 
 fn failure_diag(f: &ike::Failure) -> Option<Diagnostic> {
+    if f.quiet {
+        return None;
+    }
     let rule = match f.kind {
-        FailureKind::NoRemote | FailureKind::NobodyInitiates => &NO_PEER_CONFIG,
+        FailureKind::NotReady => &GATEWAY_NOT_READY,
+        FailureKind::NoRemote | FailureKind::NobodyInitiates | FailureKind::NeverInitiated => {
+            &NO_PEER_CONFIG
+        }
         FailureKind::ExchangeMode | FailureKind::Proposal | FailureKind::Identifier => {
             &PHASE1_MISMATCH
         }
@@ -204,17 +225,27 @@ fn failure_diag(f: &ike::Failure) -> Option<Diagnostic> {
     for (file, span, what) in &f.at {
         d = d.with_related(*file, *span, what.clone());
     }
+    if let Some(h) = &f.help {
+        d = d.with_help(h.clone());
+    }
     Some(d)
 }
 
-/// `init` starts a tunnel to `resp`: what happens.
+/// A direction that ends in a failure: its diagnostic, status and reason.
+fn failed(f: ike::Failure, out: &mut Vec<Diagnostic>) -> (Status, Option<String>) {
+    out.extend(failure_diag(&f));
+    (f.status, Some(f.message))
+}
+
+/// `init` starts a tunnel to `resp`: what happens, and why when it is not
+/// ESTABLISHED (or which side starts it).
 fn direction(
     init: &SiteGateway,
     ia: IpAddr,
     resp: &SiteGateway,
     ra: IpAddr,
     out: &mut Vec<Diagnostic>,
-) -> Status {
+) -> (Status, Option<String>) {
     let (i, r) = (
         Side {
             gw: &init.gateway,
@@ -232,22 +263,59 @@ fn direction(
     let keyed_by_racoon =
         !manual && (!init.gateway.racoon.is_empty() || !resp.gateway.racoon.is_empty());
     if keyed_by_racoon {
-        match ike::phase1(&i, &r) {
-            Err(f) => {
-                out.extend(failure_diag(&f));
-                return f.status;
-            }
-            Ok(((_, irem), (_, rrem))) => {
-                if let Err(f) = ike::phase2(&i, &r, irem, rrem) {
-                    out.extend(failure_diag(&f));
-                    return f.status;
-                }
-            }
+        if let Err(f) = negotiate(&i, &r) {
+            return failed(f, out);
         }
     } else if let Some(st) = manual_sas(init, ia, resp, ra, out) {
-        return st;
+        return (st, None);
     }
-    firewalls(init, ia, resp, ra, keyed_by_racoon, out)
+    let before = out.len();
+    let status = firewalls(init, ia, resp, ra, keyed_by_racoon, out);
+    let why = (status == Status::BlockedByFirewall)
+        .then(|| out[before..].last().map(|d| d.message.clone()))
+        .flatten();
+    (status, why)
+}
+
+/// racoon's part of a direction: the initiator can start, the responder
+/// runs, phase 1, phase 2, and a policy for the replies.
+fn negotiate(i: &Side, r: &Side) -> Result<(), ike::Failure> {
+    if let Err(f) = ike::can_start(i, r) {
+        return Err(match f.kind {
+            // By design when the other side starts the tunnel.
+            FailureKind::NeverInitiated if ike::can_start(r, i).is_ok() => ike::Failure {
+                message: format!(
+                    "{}; {} starts the tunnel (responder-only design)",
+                    f.message, r.gw.name
+                ),
+                quiet: true,
+                ..f
+            },
+            FailureKind::NeverInitiated => ike::Failure {
+                message: format!(
+                    "neither {} nor {} starts the tunnel: {}",
+                    i.gw.name, r.gw.name, f.message
+                ),
+                ..f
+            },
+            _ => f,
+        });
+    }
+    if let Some(c) = &r.gw.runtime().racoon {
+        return Err(ike::not_ready(c, ike::peer_place(i, r)));
+    }
+    let ((_, irem), (_, rrem)) = ike::phase1(i, r)?;
+    ike::phase2(i, r, irem, rrem)?;
+    // The replies need the responder's outbound policy, or one racoon generates.
+    if !rrem.generate_policy && ike::spd_known(r.gw) && ike::policies_to(r.gw, i.addr).is_empty() {
+        if let Err(f) = ike::can_start(r, i) {
+            if f.kind == FailureKind::NotReady {
+                return Err(f);
+            }
+        }
+        return Err(ike::reply_unprotected(r, i));
+    }
+    Ok(())
 }
 
 /// Both sides' manual SAs from `ia` to `ra` must be the same.
@@ -368,10 +436,29 @@ fn firewalls(
             .map(|x| x.interface)
     };
     let (ii, ri) = (iface(&init.gateway, ia), iface(&resp.gateway, ra));
-    let mut flows: Vec<(&str, Packet)> = vec![(
-        "ESP",
-        Packet::new(Dir::Out, ii.as_deref(), proto::ESP, ia, ra),
-    )];
+    let nat_t = ike_used
+        && ike::nat_t_used(
+            &Side {
+                gw: &init.gateway,
+                addr: ia,
+            },
+            &Side {
+                gw: &resp.gateway,
+                addr: ra,
+            },
+        );
+    // Behind a NAT, IKE floats to UDP 4500 and ESP travels inside it.
+    let mut flows: Vec<(&str, Packet)> = vec![if nat_t {
+        (
+            "NAT-T (UDP 4500)",
+            Packet::udp(Dir::Out, ii.as_deref(), ia, 4500, ra, 4500),
+        )
+    } else {
+        (
+            "ESP",
+            Packet::new(Dir::Out, ii.as_deref(), proto::ESP, ia, ra),
+        )
+    }];
     if ike_used {
         flows.insert(
             0,
@@ -390,44 +477,181 @@ fn firewalls(
         };
         let reply_out = at_resp.reply(Dir::Out, ri.as_deref());
         let reply_in = pkt.reply(Dir::In, ii.as_deref());
-        for (sg, seq) in [
+        let legs = [
             (init, vec![pkt.clone(), reply_in]),
             (resp, vec![at_resp, reply_out]),
-        ] {
-            for fw in &sg.firewalls {
-                let ds = fw.ruleset.evaluate(&sg.env, &seq);
-                let dp = fw.ruleset.default_pass(&sg.env);
-                if let Some(d) = ds.iter().find(|d| d.effective(dp) != Verdict::Pass) {
-                    let msg = format!(
-                        "{what} from {} ({}) to {} ({}) is blocked by {}'s firewall",
-                        init.gateway.name, ia, resp.gateway.name, ra, sg.gateway.name
-                    );
-                    let mut diag = match d.rule {
-                        Some(r) => Diagnostic::new(&PAIR_FIREWALL, r.file, r.span, msg),
-                        None => Diagnostic::new(
-                            &PAIR_FIREWALL,
-                            fw.file,
-                            fw.anchor,
-                            format!("{msg} (its default rule)"),
-                        ),
-                    };
-                    // Both ends: each side's policy for the tunnel.
-                    for (g, peer) in [(&init.gateway, ra), (&resp.gateway, ia)] {
-                        if let Some((f, _, span)) = ike::policies_to(g, peer).first() {
-                            diag = diag.with_related(
-                                *f,
-                                *span,
-                                format!("{}'s policy for the tunnel", g.name),
-                            );
-                        }
-                    }
-                    out.push(diag.with_severity(Severity::Error));
-                    return Status::BlockedByFirewall;
-                }
-            }
+        ];
+        if let Some(d) = blocked(&legs, what, (init, ia), (resp, ra)) {
+            out.push(d);
+            return Status::BlockedByFirewall;
+        }
+    }
+    // The admin's test ping through the tunnel: after decryption the inner
+    // packets are filtered on the external interface when the kernel says so
+    // (filtertunnel), with the other LAN's source address.
+    for (src, dst) in protected_traffic(init, ia, ra) {
+        let mut echo = Packet::new(Dir::In, ri.as_deref(), proto::ICMP, src, dst);
+        echo.icmp = Some((8, 0));
+        echo.ipsec_done = true;
+        let mut reply = echo.reply(Dir::In, ii.as_deref());
+        reply.icmp = Some((0, 0));
+        let legs = [(resp, vec![echo]), (init, vec![reply])];
+        let legs: Vec<_> = legs
+            .into_iter()
+            .filter(|(sg, seq)| sg.env.filters_decapsulated(&seq[0]))
+            .collect();
+        let what = format!("the tunnel's traffic ({src} → {dst}, decrypted)");
+        if let Some(d) = blocked(&legs, &what, (init, ia), (resp, ra)) {
+            out.push(d);
+            return Status::BlockedByFirewall;
         }
     }
     Status::Established
+}
+
+/// One host of each network the initiator's tunnel-mode policies to the
+/// responder protect: (a host behind `init`, a host behind the responder).
+fn protected_traffic(init: &SiteGateway, ia: IpAddr, ra: IpAddr) -> Vec<(IpAddr, IpAddr)> {
+    let host = |n: ipnet::IpNet| n.hosts().next().unwrap_or(n.addr());
+    ike::policies_to(&init.gateway, ra)
+        .into_iter()
+        .filter(|(_, p, _)| p.policy.rules.iter().any(|r| r.mode.value == "tunnel"))
+        .filter_map(|(_, p, _)| {
+            let (s, d) = (p.src.as_ref()?.net()?, p.dst.as_ref()?.net()?);
+            // Traffic of the gateways themselves is not inner traffic.
+            (s.addr() != ia && d.addr() != ra).then(|| (host(s), host(d)))
+        })
+        .take(1)
+        .collect()
+}
+
+/// The first firewall pass of `legs` (packets in time order per gateway)
+/// that drops its packet: the rule that was meant to pass it (and what
+/// stops it), or the rule that drops it.
+fn blocked(
+    legs: &[(&SiteGateway, Vec<Packet>)],
+    what: &str,
+    (init, ia): (&SiteGateway, IpAddr),
+    (resp, ra): (&SiteGateway, IpAddr),
+) -> Option<Diagnostic> {
+    for (sg, seq) in legs {
+        for fw in &sg.firewalls {
+            let ds = fw.ruleset.evaluate(&sg.env, seq);
+            let dp = fw.ruleset.default_pass(&sg.env);
+            let Some((k, d)) = ds
+                .iter()
+                .enumerate()
+                .find(|(_, d)| d.effective(dp) != Verdict::Pass)
+            else {
+                continue;
+            };
+            let msg = format!(
+                "{what} from {} ({}) to {} ({}) is blocked by {}'s firewall",
+                init.gateway.name, ia, resp.gateway.name, ra, sg.gateway.name
+            );
+            let pkt = &seq[k];
+            let mut diag = match (meant_to_pass(fw, pkt, d.rule), d.rule) {
+                (Some((r, why)), blocker) => {
+                    let mut x = Diagnostic::new(
+                        &PAIR_FIREWALL,
+                        r.rule.file,
+                        r.rule.span,
+                        format!("{msg}: this rule was meant to pass it, but {why}"),
+                    );
+                    if let Some(b) = blocker {
+                        x = x.with_related(b.file, b.span, "the rule that drops it");
+                    }
+                    x
+                }
+                (None, Some(r)) => Diagnostic::new(&PAIR_FIREWALL, r.file, r.span, msg),
+                (None, None) => Diagnostic::new(
+                    &PAIR_FIREWALL,
+                    fw.file,
+                    fw.anchor,
+                    format!("{msg} (its default rule)"),
+                ),
+            };
+            // Both ends: each side's policy for the tunnel.
+            for (g, peer) in [(&init.gateway, ra), (&resp.gateway, ia)] {
+                if let Some((f, _, span)) = ike::policies_to(g, peer).first() {
+                    diag =
+                        diag.with_related(*f, *span, format!("{}'s policy for the tunnel", g.name));
+                }
+            }
+            return Some(diag.with_severity(Severity::Error));
+        }
+    }
+    None
+}
+
+/// A passing rule for the packet's protocol and port that does not pass it:
+/// the closest one, with what stops it (direction, interface, addresses,
+/// ports, or its place after the rule that decides).
+fn meant_to_pass(
+    fw: &LoadedFirewall,
+    pkt: &Packet,
+    decided_by: Option<crate::model::firewall::RuleRef>,
+) -> Option<(crate::model::firewall::RuleInfo, String)> {
+    use crate::model::firewall::RuleEffect;
+    let port_in = |r: &Option<Vec<(u16, u16)>>, p: Option<u16>| {
+        r.as_ref()
+            .is_none_or(|v| p.is_some_and(|p| v.iter().any(|(a, b)| *a <= p && p <= *b)))
+    };
+    let mut best: Option<(usize, crate::model::firewall::RuleInfo, String)> = None;
+    for r in fw.ruleset.rules() {
+        let Some(sp) = &r.space else { continue };
+        let same_proto = sp.protos.as_ref().is_some_and(|p| p.contains(&pkt.proto));
+        if r.effect != RuleEffect::Pass || !same_proto {
+            continue;
+        }
+        let mut why = Vec::new();
+        if !sp.dirs.contains(&pkt.dir) {
+            why.push(format!(
+                "it matches only {} packets and this one goes {}",
+                if pkt.dir == Dir::In {
+                    "outgoing"
+                } else {
+                    "incoming"
+                },
+                if pkt.dir == Dir::In { "in" } else { "out" }
+            ));
+        }
+        if let Some(pat) = &sp.iface {
+            if !pkt
+                .iface
+                .as_deref()
+                .is_some_and(|n| crate::model::firewall::iface_pattern_matches(pat, n))
+            {
+                why.push(format!(
+                    "it names interface {pat} and the packet passes {}",
+                    pkt.iface.as_deref().unwrap_or("another interface")
+                ));
+            }
+        }
+        if !sp.src.contains(pkt.src) {
+            why.push(format!("its source does not include {}", pkt.src));
+        }
+        if !sp.dst.contains(pkt.dst) {
+            why.push(format!("its destination does not include {}", pkt.dst));
+        }
+        if !port_in(&sp.sports, pkt.sport) || !port_in(&sp.dports, pkt.dport) {
+            why.push("its ports are not the packet's".to_string());
+        }
+        if why.is_empty() {
+            match decided_by {
+                // It would pass the packet, but another rule decides first.
+                Some(b) if b.index != r.rule.index => {
+                    why.push("the rule that drops it decides first (rule order)".into())
+                }
+                _ => continue,
+            }
+        }
+        if best.as_ref().is_none_or(|(n, _, _)| why.len() < *n) {
+            best = Some((why.len(), r, why.join(", and ")));
+        }
+    }
+    // Only a near miss names the intent: a rule off in one or two ways.
+    best.filter(|(n, _, _)| *n <= 2).map(|(_, r, w)| (r, w))
 }
 
 rule!(SPD_NOT_MIRRORED, "IPS6008", "spd-not-mirrored", Warning,
@@ -458,7 +682,23 @@ rule!(GIF_NOT_MIRRORED, "IPS6010", "gif-not-mirrored", Error,
 pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mut Vec<Diagnostic>) {
     for (x, lx, y, ly) in [(a, la, b, lb), (b, lb, a, la)] {
         // SPD mirror: x's out policy to y needs y's in policy with the same shape.
-        for (f, p, span) in ike::policies_to(&x.gateway, ly) {
+        // No mirror needed where racoon generates y's policies; none can be
+        // judged where y's SPD is not loaded (the pair status says why).
+        let (xs, ys) = (
+            Side {
+                gw: &x.gateway,
+                addr: lx,
+            },
+            Side {
+                gw: &y.gateway,
+                addr: ly,
+            },
+        );
+        let judged = !ike::generates_policy(&ys, &xs) && y.gateway.runtime().spd.down.is_none();
+        for (f, p, span) in ike::policies_to(&x.gateway, ly)
+            .into_iter()
+            .filter(|_| judged)
+        {
             let Some((yf, _)) = &y.gateway.setkey else {
                 continue;
             };

@@ -636,7 +636,7 @@ rule!(KERNEL_ALGORITHM, "IPS2015", "kernel-algorithm-removed", Error,
     "A phase-2 algorithm the target FreeBSD kernel does not offer (3des, des, blowfish, cast128, camellia, hmac_md5 on 13+).",
     why: "racoon checks every sainfo algorithm against the kernel's list when it loads the file.\n\
           FreeBSD 13 removed des, 3des, blowfish, cast128, camellia and hmac_md5, so the classic sample\n\
-          configurations no longer load. On FreeBSD 12 they load but are weak.",
+          configurations no longer load. On FreeBSD 12 they load and work: a note (info) for the upgrade.",
     bad: "sainfo anonymous {\n    encryption_algorithm 3des, aes;\n    authentication_algorithm hmac_sha1, hmac_md5;\n    compression_algorithm deflate;\n}",
     good: "sainfo anonymous {\n    encryption_algorithm aes 256, aes;\n    authentication_algorithm hmac_sha256, hmac_sha1;\n    compression_algorithm deflate;\n}",
     log: Some("algorithm 3DES not supported by the kernel (missing module?)"));
@@ -656,8 +656,9 @@ fn kernel_algorithm(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
             if algorithms::kernel_supports(&a.name, cx.target) {
                 if cx.target.release() < 13 && algorithms::removed_in_13(&a.name) {
                     out.push(
+                        // It works on this release: a note for the upgrade, not a warning.
                         Diagnostic::new(&KERNEL_ALGORITHM, cx.file, a.name_span, format!("`{}` is removed in FreeBSD 13: this config stops loading after an upgrade", a.name))
-                            .with_severity(Severity::Warning),
+                            .with_severity(Severity::Info),
                     );
                 }
                 continue;
@@ -800,12 +801,20 @@ fn ambiguous_remote(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
 
 rule!(WEAK_ALGORITHM, "IPS2102", "weak-algorithm", Warning,
     "A weak algorithm or DH group (des, 3des, md5, modp768, modp1024, ...).",
-    why: "Weak choices let an attacker decrypt or forge traffic, or break the key exchange.",
+    why: "Weak choices let an attacker decrypt or forge traffic, or break the key exchange. On a FreeBSD 12\n\
+          target they are the era's working defaults and only noted (info); on 13 and later, a warning.",
     bad: "proposal {\n    encryption_algorithm des;\n    hash_algorithm md5;\n    dh_group modp1024;\n    ...\n}",
     good: "proposal {\n    encryption_algorithm aes 256;\n    hash_algorithm sha256;\n    dh_group modp2048;\n    ...\n}",
     log: None);
 
 fn weak_algorithm(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
+    // Severity follows the effect: on FreeBSD 12 these are the era's
+    // working defaults (the peer may have nothing better), so a note.
+    let severity = if cx.target.release() < 13 {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
     let mut algs: Vec<&AlgRef> = Vec::new();
     let mut groups = Vec::new();
     for r in &cx.model.remotes {
@@ -826,12 +835,15 @@ fn weak_algorithm(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     }
     for a in algs {
         if let Some(why) = algorithms::weakness(&a.name) {
-            out.push(Diagnostic::new(
-                &WEAK_ALGORITHM,
-                cx.file,
-                a.name_span,
-                format!("weak algorithm `{}`: {why}", a.name),
-            ));
+            out.push(
+                Diagnostic::new(
+                    &WEAK_ALGORITHM,
+                    cx.file,
+                    a.name_span,
+                    format!("weak algorithm `{}`: {why}", a.name),
+                )
+                .with_severity(severity),
+            );
         }
     }
     for g in groups {
@@ -844,7 +856,8 @@ fn weak_algorithm(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                         g.span,
                         format!("weak DH group: {why}"),
                     )
-                    .with_help("use modp2048 (14) or stronger"),
+                    .with_help("use modp2048 (14) or stronger")
+                    .with_severity(severity),
                 );
             }
         }

@@ -239,7 +239,12 @@ fn bad_boolean(cx: &RcCtx, out: &mut Vec<Diagnostic>) {
                         a.name.value
                     ),
                 )
-                .with_help(format!("write `{}=\"YES\"`", a.name.value)),
+                .with_help(
+                    match crate::syntax::closest(&v.to_ascii_uppercase(), &["YES", "NO"]) {
+                        Some(best) => format!("did you mean `{}=\"{best}\"`?", a.name.value),
+                        None => format!("write `{}=\"YES\"`", a.name.value),
+                    },
+                ),
             );
         }
     }

@@ -119,6 +119,107 @@ pub(crate) fn pest_failure<R: pest::RuleType>(e: &pest::error::Error<R>) -> (usi
     (pos, positives)
 }
 
+/// Where a parser rejects a file: the daemon does not load past it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub span: crate::source::Span,
+    /// 1-based, for messages about another file.
+    pub line: usize,
+}
+
+impl Rejected {
+    pub fn at(text: &str, span: crate::source::Span) -> Rejected {
+        let end = span.start.min(text.len());
+        let line = 1 + text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        Rejected { span, line }
+    }
+}
+
+/// The earliest place a parser rejects (an error, not a warning).
+pub(crate) fn first_error(text: &str, diags: &[crate::diagnostic::Diagnostic]) -> Option<Rejected> {
+    diags
+        .iter()
+        .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+        .map(|d| d.location.span)
+        .min_by_key(|s| s.start)
+        .map(|s| Rejected::at(text, s))
+}
+
+/// The literal words a grammar rule lists, in the grammar's own order
+/// (`auth_method = @{ ("pre_shared_key" | "rsasig" ...) ~ !ic }`): the
+/// closed value sets did-you-mean draws from, so they never drift from
+/// what the parser accepts.
+pub(crate) fn grammar_words(grammar: &'static str, rule: &str) -> Vec<&'static str> {
+    let Some(def) = grammar
+        .lines()
+        .scan(0usize, |off, l| {
+            let at = *off;
+            *off += l.len() + 1;
+            Some((at, l))
+        })
+        .find(|(_, l)| {
+            l.strip_prefix(rule)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|(at, _)| &grammar[at..])
+    else {
+        return Vec::new();
+    };
+    let Some(open) = def.find('{') else {
+        return Vec::new();
+    };
+    let (mut depth, mut in_quote, mut end) = (0usize, false, def.len());
+    for (i, c) in def[open..].char_indices() {
+        match c {
+            '"' => in_quote = !in_quote,
+            '{' if !in_quote => depth += 1,
+            '}' if !in_quote => {
+                depth -= 1;
+                if depth == 0 {
+                    end = open + i;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    def[open..end]
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| {
+            w.len() > 1
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+        .collect()
+}
+
+/// A did-you-mean for a value where the parser expected one of `rules`
+/// (pest rule names) of `grammar`.
+pub(crate) fn closest_value(
+    grammar: &'static str,
+    rules: impl IntoIterator<Item = String>,
+    word: &str,
+) -> Option<&'static str> {
+    // A token runs on into the next field (`tunnle/192.0.2.1-...`): the word is its head.
+    let word = word
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .next()
+        .unwrap_or(word);
+    if word.is_empty() {
+        return None;
+    }
+    let words: Vec<&'static str> = rules
+        .into_iter()
+        .flat_map(|r| grammar_words(grammar, &r))
+        .collect();
+    closest(word, &words).filter(|w| *w != word)
+}
+
 /// The closest keyword, if it is close enough to be a typo.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let (best, dist) = candidates

@@ -36,7 +36,12 @@ impl std::fmt::Debug for Secret {
 
 #[derive(Clone, Debug)]
 pub enum PskLine {
-    Comment(Span),
+    /// A comment; `key` is the key part of a commented-out entry
+    /// (`#198.51.100.1 oldkey`), which stays secret.
+    Comment {
+        span: Span,
+        key: Option<Span>,
+    },
     Blank(Span),
     /// Starts with a blank: racoon reads an empty identifier.
     Indented(Span),
@@ -82,7 +87,10 @@ pub fn parse(text: &str) -> PskFile {
     for p in file.into_inner() {
         let span = span_of(p.as_span(), 0);
         let line = match p.as_rule() {
-            Rule::comment => PskLine::Comment(span),
+            Rule::comment => PskLine::Comment {
+                span,
+                key: commented_out_key(p.as_str(), span.start),
+            },
             Rule::blank => PskLine::Blank(span),
             Rule::indented => PskLine::Indented(span),
             Rule::single => PskLine::Single {
@@ -122,6 +130,54 @@ pub fn parse(text: &str) -> PskFile {
     out
 }
 
+/// The key of a commented-out entry: after `#`, an identifier (an address,
+/// a name with a dot or `@`, `*`) and then more text, which is taken for the
+/// old key. Prose comments are shown as they are.
+fn commented_out_key(comment: &str, at: usize) -> Option<Span> {
+    let body = &comment[1..];
+    let lead = body.len() - body.trim_start().len();
+    let rest = &body[lead..];
+    let id_len = rest.find(char::is_whitespace)?;
+    let id = &rest[..id_len];
+    let looks_like_id = id == "*"
+        || id
+            .split('%')
+            .next()
+            .is_some_and(|a| a.parse::<std::net::IpAddr>().is_ok())
+        || (id.contains('.') || id.contains('@'))
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-_@*".contains(&b));
+    let after = &rest[id_len..];
+    let key_off = after.len() - after.trim_start().len();
+    if !looks_like_id || after.trim().is_empty() {
+        return None;
+    }
+    let start = at + 1 + lead + id_len + key_off;
+    Some(Span::new(start, at + comment.len()))
+}
+
+/// The entry whose identifier is one or two typing mistakes from `ident`
+/// (`203.0.113.11` for `203.0.113.1`), when no entry has it exactly: the
+/// line the admin meant.
+/// Lines that another peer already uses (`in_use`) are no near miss.
+pub fn near_miss<'a>(
+    file: &'a PskFile,
+    ident: &str,
+    in_use: &dyn Fn(&str) -> bool,
+) -> Option<&'a PskEntry> {
+    if file.entries().any(|e| e.ident == ident) {
+        return None;
+    }
+    let limit = if ident.len() > 6 { 2 } else { 1 };
+    file.entries()
+        .filter(|e| e.ident != "*" && !in_use(&e.ident))
+        .map(|e| (e, strsim::damerau_levenshtein(&e.ident, ident)))
+        .filter(|(_, d)| *d <= limit)
+        .min_by_key(|(_, d)| *d)
+        .map(|(e, _)| e)
+}
+
 /// What renderers must mask: every key, and every line that may hold one.
 /// Only the identifiers of entries stay readable.
 pub fn secret_spans(file: &PskFile) -> Vec<Span> {
@@ -131,7 +187,8 @@ pub fn secret_spans(file: &PskFile) -> Vec<Span> {
             PskLine::Entry(e) => Some(e.key_span),
             // A commented-out entry keeps its key; an indented line may be a
             // key on its own, and so may a single field that is no address.
-            PskLine::Comment(s) | PskLine::Indented(s) => Some(*s),
+            PskLine::Comment { key, .. } => *key,
+            PskLine::Indented(s) => Some(*s),
             PskLine::Single { span, field } => (!field.is_address()).then_some(*span),
             PskLine::Blank(_) => None,
         })
@@ -149,7 +206,7 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].ident, "192.0.2.1");
         assert_eq!(e[0].key.expose(), "secret value \r");
-        assert!(matches!(f.lines[1], PskLine::Comment(_)));
+        assert!(matches!(f.lines[1], PskLine::Comment { key: None, .. }));
         assert!(matches!(f.lines[2], PskLine::Indented(_)));
         assert!(matches!(f.lines[3], PskLine::Single { .. }));
         assert!(!format!("{:?}", f).contains("secret value"));
@@ -169,5 +226,31 @@ mod tests {
         assert!(matches!(f.lines[0], PskLine::Blank(_)));
         assert!(matches!(f.lines[1], PskLine::Blank(_)));
         assert!(matches!(f.lines[2], PskLine::Indented(_)));
+    }
+
+    #[test]
+    fn a_commented_out_entry_keeps_only_its_key_secret() {
+        let text = "# branch offices\n#198.51.100.1  oldkey here\n# west.example.net\n";
+        let f = parse(text);
+        let spans = secret_spans(&f);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(&text[spans[0].start..spans[0].end], "oldkey here");
+    }
+
+    #[test]
+    fn a_near_miss_is_one_or_two_typing_mistakes_away() {
+        let f = parse("192.0.2.7 a\n203.0.113.11 b\n*\tc\n");
+        let unused = |_: &str| false;
+        assert_eq!(
+            near_miss(&f, "203.0.113.1", &unused).map(|e| e.ident.as_str()),
+            Some("203.0.113.11")
+        );
+        assert!(near_miss(&f, "198.51.100.1", &unused).is_none());
+        assert!(
+            near_miss(&f, "192.0.2.7", &unused).is_none(),
+            "an exact entry is no near miss"
+        );
+        // A line another peer uses is that peer's, not a typo.
+        assert!(near_miss(&f, "203.0.113.1", &|i| i == "203.0.113.11").is_none());
     }
 }

@@ -181,6 +181,9 @@ pub struct Command {
 #[derive(Clone, Debug, Default)]
 pub struct SetkeyFile {
     pub commands: Vec<Command>,
+    /// Where setkey stops: it applies the commands before its first error,
+    /// none after.
+    pub first_error: Option<super::Rejected>,
 }
 
 #[derive(Debug)]
@@ -225,6 +228,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 Span::new(pos, pos),
                 "setkey cannot parse this file",
             ));
+            out.first_error = Some(super::Rejected::at(text, Span::new(pos, pos)));
             return Parsed {
                 file: out,
                 diagnostics: diags,
@@ -253,6 +257,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             }
         }
     }
+    out.first_error = super::first_error(text, &diags);
     Parsed {
         file: out,
         diagnostics: diags,
@@ -835,9 +840,16 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         d = d.with_help("keys are written as \"quoted text\" or 0x hex digits");
     } else if ftok == "-E" && policy_text.contains("-A") {
         d = d.with_help("give the encryption algorithm first: `-E ealgo key -A aalgo key`");
+    } else if let Some(best) =
+        crate::syntax::closest_value(GRAMMAR, positives.iter().map(|r| format!("{r:?}")), ftok)
+    {
+        d = d.with_help(format!("did you mean `{best}`?"));
     }
     d
 }
+
+/// The grammar's text, for the value lists did-you-mean draws from.
+const GRAMMAR: &str = include_str!("../../grammar/setkey.pest");
 
 #[cfg(test)]
 mod tests {

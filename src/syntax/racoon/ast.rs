@@ -8,6 +8,8 @@ use std::net::IpAddr;
 #[derive(Clone, Debug, Default)]
 pub struct RacoonConf {
     pub items: Vec<TopItem>,
+    /// The first statement racoon rejects: racoon does not start with this file.
+    pub first_error: Option<crate::syntax::Rejected>,
 }
 
 #[derive(Clone, Debug)]

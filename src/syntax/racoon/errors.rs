@@ -437,6 +437,12 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     let mut d = Diagnostic::new(&SYNTAX_ERROR, file, fspan, msg);
     if let Some(h) = help {
         d = d.with_help(h);
+    } else if let Some(best) = crate::syntax::closest_value(
+        super::GRAMMAR,
+        positives.iter().map(|r| format!("{r:?}")),
+        ftok,
+    ) {
+        d = d.with_help(format!("did you mean `{best}`?"));
     }
     vec![d]
 }

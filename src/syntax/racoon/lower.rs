@@ -53,6 +53,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         }
     }
     lw.diags.extend(super::stray::check(file, text));
+    conf.first_error = crate::syntax::first_error(text, &lw.diags);
     Parsed {
         conf,
         diagnostics: lw.diags,

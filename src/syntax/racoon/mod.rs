@@ -67,6 +67,9 @@ register![
     BAD_ADDRESS
 ];
 
+/// The grammar's text, for the value lists did-you-mean draws from.
+pub(crate) const GRAMMAR: &str = include_str!("../../../grammar/racoon.pest");
+
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/racoon.pest"]
 pub(crate) struct RacoonParser;
