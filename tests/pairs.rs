@@ -296,6 +296,14 @@ const EXPECTED: &[Expectation] = &[
         Some("IPS6011"),
         Some("west/etc/rc.conf:1"),
     ),
+    // west's `remote 203.0.113.11` for east's 203.0.113.1: that line, named as a near miss.
+    (
+        "fail-remote-address-typo",
+        "MISSING_PEER_CONFIG",
+        "MISSING_PEER_CONFIG",
+        Some("IPS6002"),
+        Some("west/usr/local/etc/racoon/racoon.conf:10"),
+    ),
     // west's sainfo was copied from east without swapping the ids.
     (
         "fail-sainfo-reversed",

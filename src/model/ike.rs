@@ -424,12 +424,58 @@ fn key_files_read(i: &Side, r: &Side) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A remote of `g` whose address is one or two typing mistakes from `peer`
+/// (`198.51.100.11` for `198.51.100.1`) and that no tunnel of `g` uses.
+pub fn near_miss_remote(g: &Gateway, peer: IpAddr) -> Option<(FileId, &Remote)> {
+    let want = peer.to_string();
+    let tunnel_peers: Vec<IpAddr> = g
+        .peers()
+        .into_iter()
+        .filter(|p| p.kind != crate::model::gateway::PeerKind::Remote)
+        .map(|p| p.address)
+        .collect();
+    remotes(g).find(|(_, r)| {
+        r.address().is_some_and(|a| {
+            a != peer
+                && !tunnel_peers.contains(&a)
+                && strsim::damerau_levenshtein(&a.to_string(), &want) <= 2
+        })
+    })
+}
+
+/// The failure for a missing remote when a near-miss remote exists.
+fn remote_near_miss(g: &Side, peer: &Side, message: &str) -> Option<Failure> {
+    let (f, rem) = near_miss_remote(g.gw, peer.addr)?;
+    let a = rem.address()?;
+    Some(
+        fail(
+            Status::MissingPeerConfig,
+            FailureKind::NoRemote,
+            format!("{message}: `remote {a}` is a near miss for {}", peer.addr),
+            std::iter::once((
+                f,
+                rem.selector_span,
+                format!("`{a}` is not `{}`", peer.addr),
+            ))
+            .chain(peer_place(peer, g))
+            .collect(),
+        )
+        .with_help(format!("correct the address to `{}`", peer.addr)),
+    )
+}
+
 /// The remote the initiator starts from: one for the peer's address that is
 /// not passive.
 fn initiator_remote<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<Chosen<'a>, Failure> {
     let Some(chosen) = select_remote(i.gw, r.addr, true) else {
         let passive = remotes(i.gw)
             .any(|(_, x)| x.passive && (x.address() == Some(r.addr) || x.is_anonymous()));
+        if !passive {
+            let what = format!("{} has no `remote` for {}", i.gw.name, r.addr);
+            if let Some(f) = remote_near_miss(i, r, &what) {
+                return Err(f);
+            }
+        }
         let (kind, what) = if passive {
             (
                 FailureKind::NobodyInitiates,
@@ -508,6 +554,13 @@ fn responder_remote<'a>(
         .find(|(_, c)| allows(c))
         .or(candidates.first());
     let Some(&chosen) = chosen.or(fallback) else {
+        let what = format!(
+            "{} has no `remote` for {} and no `remote anonymous`",
+            r.gw.name, i.addr
+        );
+        if let Some(f) = remote_near_miss(r, i, &what) {
+            return Err(f);
+        }
         let at = vec![(ifile, irem.header, format!("{} initiates here", i.gw.name))];
         let mut at = at;
         if let Some(p) = r.gw.racoon.first() {

@@ -107,7 +107,32 @@ fn switch_reason(g: &Gateway, var: &str) -> String {
     }
 }
 
+/// rc.d/ipsec halts the boot when `ipsec_enable` is on and its file is
+/// missing (stop_boot): nothing after it starts, racoon included.
+fn boot_halted(g: &Gateway) -> Option<Cause> {
+    let f = g.file_ref(Role::Setkey)?;
+    if !g.ipsec_enabled() || found(f) {
+        return None;
+    }
+    let at = f
+        .mention
+        .map(|m| (m.file, m.span))
+        .or_else(|| g.rc.origin("ipsec_enable").map(|o| (o.file, o.span)))?;
+    Some(cause(
+        Status::NotRunning,
+        format!(
+            "{}'s boot halts: ipsec is enabled but `{}` does not exist (rc.d/ipsec: not readable; ipsec start aborted)",
+            g.name, f.configured
+        ),
+        at,
+        Some("create the setkey file or correct `ipsec_file`"),
+    ))
+}
+
 fn racoon_state(g: &Gateway) -> Option<Cause> {
+    if let Some(c) = boot_halted(g) {
+        return Some(c);
+    }
     let conf = g.file_ref(Role::Racoon)?;
     let started = g.racoon_enabled() || g.rc.yes("ike_enable");
     if !(found(conf) || g.rc.present && started) {
@@ -241,7 +266,13 @@ fn key_file_state(g: &Gateway) -> Option<Cause> {
 
 fn spd_state(g: &Gateway) -> Spd {
     let Some((file, s)) = &g.setkey else {
-        return Spd::default();
+        return Spd {
+            down: boot_halted(g).map(|c| Cause {
+                status: Status::NoPolicy,
+                ..c
+            }),
+            stop: None,
+        };
     };
     let stop = s.first_error.map(|r| (*file, r));
     let mut spd = Spd { down: None, stop };

@@ -4,7 +4,7 @@
 
 use super::{checks, RuleMeta};
 use crate::diagnostic::rule;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::discovery::{ModeSource, Resolved};
 use crate::model::gateway::{FileRef, Gateway, Mention, Role};
 use crate::model::racoon::{id_matches, ExchangeMode, Remote};
@@ -24,6 +24,7 @@ type Check = fn(&GatewayCtx, &mut Vec<Diagnostic>);
 checks! { Check;
     IPSEC_FILE_MISSING => ipsec_file_missing,
     RACOON_NOT_ENABLED => racoon_not_enabled,
+    SPD_NEVER_LOADED => spd_never_loaded,
     RACOON_CONF_MISSING => racoon_conf_missing,
     FIREWALL_RULES_MISSING => firewall_rules_missing,
     GIF_NOT_LOCAL => gif_not_local,
@@ -119,8 +120,46 @@ fn ipsec_file_missing(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
     }
 }
 
+rule!(SPD_NEVER_LOADED, "IPS4020", "spd-never-loaded", Error,
+    "The gateway has a setkey file with IPsec policies, but rc.conf never loads it (`ipsec_enable` missing, misspelt or NO).",
+    why: "rc.d/ipsec runs `setkey -f ${ipsec_file}` only when `ipsec_enable` is YES. A misspelt name\n\
+          (`ipsec_enabled`) is a variable of its own that nothing reads: the policies never reach the\n\
+          kernel, no traffic is protected, nothing asks racoon for SAs, and on FreeBSD 13+ the `ipsec`\n\
+          module is not even loaded.",
+    bad: "ipsec_enabled=\"YES\"\nipsec_file=\"/etc/ipsec.conf\"",
+    good: "ipsec_enable=\"YES\"\nipsec_file=\"/etc/ipsec.conf\"",
+    log: None);
+
+/// Policies that need IKE or protect traffic at all: any `ipsec` policy.
+fn has_ipsec_policies(g: &crate::model::gateway::Gateway) -> bool {
+    use crate::syntax::setkey::CommandKind;
+    g.setkey.as_ref().is_some_and(|(_, s)| {
+        s.commands
+            .iter()
+            .any(|c| matches!(&c.kind, CommandKind::SpdAdd(p) if !p.policy.rules.is_empty()))
+    })
+}
+
+fn spd_never_loaded(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
+    let g = cx.gateway;
+    let Some(c) = &g.runtime().spd.down else {
+        return;
+    };
+    if !has_ipsec_policies(g) {
+        return;
+    }
+    let mut d = Diagnostic::new(&SPD_NEVER_LOADED, c.file, c.span, c.message.clone());
+    if let Some((f, _)) = &g.setkey {
+        d = d.with_related(*f, Span::new(0, 0), "the policies that are never loaded");
+    }
+    if let Some(h) = &c.help {
+        d = d.with_help(h.clone());
+    }
+    out.push(d);
+}
+
 rule!(RACOON_NOT_ENABLED, "IPS4002", "racoon-not-enabled", Warning,
-    "A racoon.conf exists but rc.conf does not start racoon.",
+    "A racoon.conf exists but rc.conf does not start racoon (an error when the SPD has ipsec policies for it to key).",
     why: "Without `racoon_enable=\"YES\"` nothing negotiates the SAs the policies require: the tunnel\n\
           stays down after a reboot although it works when racoon is started by hand.",
     bad: "# rc.conf without racoon_enable, next to /usr/local/etc/racoon/racoon.conf",
@@ -145,13 +184,21 @@ fn racoon_not_enabled(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
         mention,
         "racoon.conf is present but rc.conf does not enable racoon".into(),
     ) {
+        // Severity follows the effect: with ipsec policies and no manual
+        // keys for them, nothing negotiates the SAs they require.
+        let needed = has_ipsec_policies(g) && g.lookup().manual_sa_by_dst.is_empty();
         out.push(
             d.with_related(
                 conf,
                 Span::new(0, 0),
                 "this racoon.conf is never used at boot",
             )
-            .with_help("add `racoon_enable=\"YES\"` to rc.conf"),
+            .with_help("add `racoon_enable=\"YES\"` to rc.conf")
+            .with_severity(if needed {
+                Severity::Error
+            } else {
+                Severity::Warning
+            }),
         );
     }
 }
@@ -323,7 +370,9 @@ fn peer_of(p: &PolicyCommand) -> Option<IpAddr> {
 rule!(POLICY_WITHOUT_REMOTE, "IPS4006", "policy-without-remote", Error,
     "An SPD policy racoon must key, for a peer no `remote` covers.",
     why: "When the kernel needs an SA for a `require`/`unique` policy it asks racoon, which looks for a\n\
-          remote for the tunnel's destination (or `remote anonymous`). Without one, nothing is negotiated.",
+          remote for the tunnel's destination (or `remote anonymous`). Without one, nothing is negotiated.\n\
+          A remote one or two typing mistakes away is named. When the only remotes are `passive`, this\n\
+          gateway only responds (a design racoon.conf(5) describes): a note, the peer must start.",
     bad: "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/203.0.113.1-198.51.100.1/require;\n# racoon.conf has no remote 198.51.100.1 and no remote anonymous",
     good: "remote 198.51.100.1 { exchange_mode main; proposal { ... } }",
     log: Some("no configuration found for 198.51.100.1."));
@@ -359,7 +408,28 @@ fn policy_without_remote(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             ),
             _ => continue,
         };
+        let passive = !candidates.is_empty();
         let mut d = Diagnostic::new(&POLICY_WITHOUT_REMOTE, sf, c.span, msg);
+        if passive {
+            // Responding only is a design racoon.conf(5) describes: the peer
+            // must start; the pair check says whether one does.
+            out.push(d.with_severity(Severity::Info).with_help(
+                "the peer must start this tunnel; remove `passive on` if this gateway should",
+            ));
+            continue;
+        }
+        if let Some((f, near)) = crate::model::ike::near_miss_remote(cx.gateway, peer) {
+            let a = near.address().map(|a| a.to_string()).unwrap_or_default();
+            out.push(
+                d.with_related(
+                    f,
+                    near.selector_span,
+                    format!("`remote {a}`: a near miss for {peer}"),
+                )
+                .with_help(format!("correct the remote's address to `{peer}`")),
+            );
+            continue;
+        }
         if let Some(r) = racoon {
             d = d.with_related(r.file, Span::new(0, 0), "racoon.conf checked here");
         }

@@ -694,7 +694,8 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
                 addr: ly,
             },
         );
-        let judged = !ike::generates_policy(&ys, &xs) && y.gateway.runtime().spd.down.is_none();
+        let spd = &y.gateway.runtime().spd;
+        let judged = !ike::generates_policy(&ys, &xs) && spd.down.is_none() && spd.stop.is_none();
         for (f, p, span) in ike::policies_to(&x.gateway, ly)
             .into_iter()
             .filter(|_| judged)
