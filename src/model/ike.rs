@@ -1073,14 +1073,20 @@ pub fn can_start(i: &Side, r: &Side) -> Result<(), Failure> {
 /// `nat_traversal`, and a NAT lies between them: one side has a private
 /// address and the other a public one.
 pub fn nat_t_used(i: &Side, r: &Side) -> bool {
+    let natt = |x: &Side, y: &Side| {
+        select_remote(x.gw, y.addr, false).is_some_and(|(_, rem)| rem.nat_traversal)
+    };
+    nat_between(i.addr, r.addr) && natt(i, r) && natt(r, i)
+}
+
+/// Does a NAT sit between these addresses? One is private (RFC 1918 or
+/// the carrier-grade 100.64/10), the other public.
+pub fn nat_between(a: IpAddr, b: IpAddr) -> bool {
     let private = |a: IpAddr| match a {
         IpAddr::V4(v) => v.is_private() || v.octets()[0] == 100 && (v.octets()[1] & 0xc0) == 64,
         IpAddr::V6(_) => false,
     };
-    let natt = |x: &Side, y: &Side| {
-        select_remote(x.gw, y.addr, false).is_some_and(|(_, rem)| rem.nat_traversal)
-    };
-    private(i.addr) != private(r.addr) && natt(i, r) && natt(r, i)
+    private(a) != private(b)
 }
 
 /// Does `r`'s remote for `i` install the policies itself (`generate_policy`)?

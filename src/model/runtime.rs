@@ -199,7 +199,11 @@ fn racoon_state(g: &Gateway) -> Option<Cause> {
         return Some(c);
     }
     if !kernel_has_ipsec(g) {
-        let fallback = g.rc.origin("ipsec_file").map(|o| (o.file, o.span));
+        let fallback = g
+            .rc
+            .origin("ipsec_file")
+            .map(|o| (o.file, o.span))
+            .or_else(|| g.setkey.as_ref().map(|(f, _)| (*f, Span::new(0, 0))));
         let at = switch_place(g, "ipsec_enable", fallback)?;
         return Some(cause(
             Status::NotRunning,

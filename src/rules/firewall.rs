@@ -245,6 +245,77 @@ fn fw_name(k: Firewall) -> &'static str {
     }
 }
 
+/// A passing rule for the packet's protocol and port that does not pass it:
+/// the closest one, with what stops it (direction, interface, addresses, or
+/// its place after the rule that decides).
+pub fn meant_to_pass(
+    fw: &LoadedFirewall,
+    pkt: &Packet,
+    decided_by: Option<crate::model::firewall::RuleRef>,
+) -> Option<(crate::model::firewall::RuleInfo, String)> {
+    use crate::model::firewall::RuleEffect;
+    let port_in = |r: &Option<Vec<(u16, u16)>>, p: Option<u16>| {
+        r.as_ref()
+            .is_none_or(|v| p.is_some_and(|p| v.iter().any(|(a, b)| *a <= p && p <= *b)))
+    };
+    let mut best: Option<(usize, crate::model::firewall::RuleInfo, String)> = None;
+    for r in fw.ruleset.rules() {
+        let Some(sp) = &r.space else { continue };
+        let same_proto = sp.protos.as_ref().is_some_and(|p| p.contains(&pkt.proto));
+        if r.effect != RuleEffect::Pass || !same_proto {
+            continue;
+        }
+        let mut why = Vec::new();
+        if !sp.dirs.contains(&pkt.dir) {
+            why.push(format!(
+                "it matches only {} packets and this one goes {}",
+                if pkt.dir == Dir::In {
+                    "outgoing"
+                } else {
+                    "incoming"
+                },
+                if pkt.dir == Dir::In { "in" } else { "out" }
+            ));
+        }
+        if let Some(pat) = &sp.iface {
+            if !pkt
+                .iface
+                .as_deref()
+                .is_some_and(|n| crate::model::firewall::iface_pattern_matches(pat, n))
+            {
+                why.push(format!(
+                    "it names interface {pat} and the packet passes {}",
+                    pkt.iface.as_deref().unwrap_or("another interface")
+                ));
+            }
+        }
+        if !sp.src.contains(pkt.src) {
+            why.push(format!("its source does not include {}", pkt.src));
+        }
+        if !sp.dst.contains(pkt.dst) {
+            why.push(format!("its destination does not include {}", pkt.dst));
+        }
+        // A rule for other ports is for other traffic, not a near miss.
+        if !port_in(&sp.sports, pkt.sport) || !port_in(&sp.dports, pkt.dport) {
+            continue;
+        }
+        if why.is_empty() {
+            match decided_by {
+                // It would pass the packet, but another rule decides first.
+                Some(b) if b.index != r.rule.index => {
+                    why.push("the rule that drops it decides first (rule order)".into())
+                }
+                _ => continue,
+            }
+        }
+        if best.as_ref().is_none_or(|(n, _, _)| why.len() < *n) {
+            best = Some((why.len(), r, why.join(", and ")));
+        }
+    }
+    // Only a near miss names the intent: a rule off in one or two ways.
+    best.filter(|(n, _, _)| *n <= 2).map(|(_, r, w)| (r, w))
+}
+
 /// A finding at the deciding rule, or at the rules file when the default decided.
 fn blocked(
     cx: &FirewallCtx,
@@ -253,16 +324,41 @@ fn blocked(
     d: &Decision,
     what: String,
     t: &Tunnel,
+    packets: &[Packet],
 ) -> Diagnostic {
     let f = &cx.firewalls[fw];
-    let mut diag = match d.rule {
-        Some(r) => Diagnostic::new(
+    let dp = f.ruleset.default_pass(&cx.env);
+    // The rule that was meant to pass the dropped packet is the one to change.
+    let dropped = f
+        .ruleset
+        .evaluate(&cx.env, packets)
+        .iter()
+        .position(|x| x.effective(dp) != Verdict::Pass)
+        .map(|k| &packets[k]);
+    let intent = dropped.and_then(|p| meant_to_pass(f, p, d.rule));
+    let mut diag = match (intent, d.rule) {
+        (Some((r, why)), blocker) => {
+            let mut x = Diagnostic::new(
+                rule,
+                r.rule.file,
+                r.rule.span,
+                format!(
+                    "{what}: this {} rule was meant to pass it, but {why}",
+                    fw_name(f.kind)
+                ),
+            );
+            if let Some(b) = blocker {
+                x = x.with_related(b.file, b.span, "the rule that drops it");
+            }
+            x
+        }
+        (None, Some(r)) => Diagnostic::new(
             rule,
             r.file,
             r.span,
             format!("{what}: this {} rule blocks it", fw_name(f.kind)),
         ),
-        None => Diagnostic::new(
+        (None, None) => Diagnostic::new(
             rule,
             f.file,
             f.anchor,
@@ -361,6 +457,10 @@ rule!(ESP_BLOCKED, "IPS5002", "esp-blocked", Error,
 
 fn esp_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
     for t in tunnels(cx.gateway) {
+        // Through a NAT with NAT-T, ESP travels inside UDP 4500 (IPS5004).
+        if t.nat_t && crate::model::ike::nat_between(t.local, t.peer) {
+            continue;
+        }
         for p in &t.protos {
             let name = if *p == proto::AH { "AH" } else { "ESP" };
             let outbound = Packet::new(Dir::Out, t.iface.as_deref(), *p, t.local, t.peer);
@@ -373,12 +473,13 @@ fn esp_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
                     &d,
                     format!("{name} from {} to {} cannot leave", t.local, t.peer),
                     &t,
+                    std::slice::from_ref(&outbound),
                 ));
             }
             match (verdict(cx, std::slice::from_ref(&inbound)), verdict(cx, &[outbound.clone(), inbound.clone()])) {
-                (Some((fw, d, _)), Some(_)) => out.push(blocked(cx, &ESP_BLOCKED, fw, &d, format!("{name} from {} to {} cannot get in", t.peer, t.local), &t)),
+                (Some((fw, d, _)), Some(_)) => out.push(blocked(cx, &ESP_BLOCKED, fw, &d, format!("{name} from {} to {} cannot get in", t.peer, t.local), &t, std::slice::from_ref(&inbound))),
                 (Some((fw, d, _)), None) => out.push(
-                    blocked(cx, &ESP_BLOCKED, fw, &d, format!("{name} from {} gets in only as a reply to our own {name} (state)", t.peer), &t)
+                    blocked(cx, &ESP_BLOCKED, fw, &d, format!("{name} from {} gets in only as a reply to our own {name} (state)", t.peer), &t, std::slice::from_ref(&inbound))
                         .with_severity(Severity::Warning)
                         .with_help("after a restart or rekey the peer sends first; pass inbound ESP explicitly"),
                 ),
@@ -401,8 +502,9 @@ fn ike(
         }
         let request = Packet::udp(Dir::Out, t.iface.as_deref(), t.local, port, t.peer, port);
         let reply = request.reply(Dir::In, t.iface.as_deref());
-        if let Some((fw, d, _)) = verdict(cx, &[request.clone(), reply]) {
-            out.push(blocked(cx, rule, fw, &d, format!("IKE (UDP {port}) between {} and {} is blocked when this gateway starts the exchange", t.local, t.peer), &t));
+        let exchange = [request.clone(), reply];
+        if let Some((fw, d, _)) = verdict(cx, &exchange) {
+            out.push(blocked(cx, rule, fw, &d, format!("IKE (UDP {port}) between {} and {} is blocked when this gateway starts the exchange", t.local, t.peer), &t, &exchange));
         }
     }
 }
@@ -451,7 +553,8 @@ fn ike_responder_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             )
             .is_none();
             // Report it here only when this gateway can at least initiate (else IPS5003/5004 say it).
-            if let (Some((fw, d, _)), true) = (verdict(cx, &[request, reply]), initiator_ok) {
+            let exchange = [request, reply];
+            if let (Some((fw, d, _)), true) = (verdict(cx, &exchange), initiator_ok) {
                 out.push(blocked(
                     cx,
                     &IKE_RESPONDER_BLOCKED,
@@ -462,6 +565,7 @@ fn ike_responder_blocked(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
                         t.peer, t.local
                     ),
                     &t,
+                    &exchange,
                 ));
             }
         }
@@ -550,7 +654,7 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
             on_enc.iface = Some("enc0".into());
             on_enc.ipsec_done = false;
             if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&on_enc)) {
-                out.push(blocked(cx, &ANTISPOOF_DROPS_TUNNEL, fw, &d, format!("decapsulated traffic from {rn} to {ln} is dropped on enc0: the tunnel comes up but this traffic vanishes"), &t));
+                out.push(blocked(cx, &ANTISPOOF_DROPS_TUNNEL, fw, &d, format!("decapsulated traffic from {rn} to {ln} is dropped on enc0: the tunnel comes up but this traffic vanishes"), &t, &[]));
                 continue;
             }
         }
@@ -590,6 +694,8 @@ fn antispoof_drops_tunnel(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
                 &d,
                 format!("decapsulated traffic from {rn} to {ln} is dropped; {how}"),
                 &t,
+                // The dropping rule itself is the one to change here.
+                &[],
             )
             .with_severity(sev),
         );
@@ -687,7 +793,15 @@ fn report_blocked_gif_packets(
 ) {
     for pkt in packets {
         if let Some((fw, d, _)) = verdict(cx, std::slice::from_ref(&pkt)) {
-            out.push(blocked(cx, &GIF_BLOCKED, fw, &d, describe(&pkt), t));
+            out.push(blocked(
+                cx,
+                &GIF_BLOCKED,
+                fw,
+                &d,
+                describe(&pkt),
+                t,
+                std::slice::from_ref(&pkt),
+            ));
         }
     }
 }

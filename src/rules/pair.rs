@@ -550,7 +550,10 @@ fn blocked(
                 init.gateway.name, ia, resp.gateway.name, ra, sg.gateway.name
             );
             let pkt = &seq[k];
-            let mut diag = match (meant_to_pass(fw, pkt, d.rule), d.rule) {
+            let mut diag = match (
+                crate::rules::firewall::meant_to_pass(fw, pkt, d.rule),
+                d.rule,
+            ) {
                 (Some((r, why)), blocker) => {
                     let mut x = Diagnostic::new(
                         &PAIR_FIREWALL,
@@ -582,76 +585,6 @@ fn blocked(
         }
     }
     None
-}
-
-/// A passing rule for the packet's protocol and port that does not pass it:
-/// the closest one, with what stops it (direction, interface, addresses,
-/// ports, or its place after the rule that decides).
-fn meant_to_pass(
-    fw: &LoadedFirewall,
-    pkt: &Packet,
-    decided_by: Option<crate::model::firewall::RuleRef>,
-) -> Option<(crate::model::firewall::RuleInfo, String)> {
-    use crate::model::firewall::RuleEffect;
-    let port_in = |r: &Option<Vec<(u16, u16)>>, p: Option<u16>| {
-        r.as_ref()
-            .is_none_or(|v| p.is_some_and(|p| v.iter().any(|(a, b)| *a <= p && p <= *b)))
-    };
-    let mut best: Option<(usize, crate::model::firewall::RuleInfo, String)> = None;
-    for r in fw.ruleset.rules() {
-        let Some(sp) = &r.space else { continue };
-        let same_proto = sp.protos.as_ref().is_some_and(|p| p.contains(&pkt.proto));
-        if r.effect != RuleEffect::Pass || !same_proto {
-            continue;
-        }
-        let mut why = Vec::new();
-        if !sp.dirs.contains(&pkt.dir) {
-            why.push(format!(
-                "it matches only {} packets and this one goes {}",
-                if pkt.dir == Dir::In {
-                    "outgoing"
-                } else {
-                    "incoming"
-                },
-                if pkt.dir == Dir::In { "in" } else { "out" }
-            ));
-        }
-        if let Some(pat) = &sp.iface {
-            if !pkt
-                .iface
-                .as_deref()
-                .is_some_and(|n| crate::model::firewall::iface_pattern_matches(pat, n))
-            {
-                why.push(format!(
-                    "it names interface {pat} and the packet passes {}",
-                    pkt.iface.as_deref().unwrap_or("another interface")
-                ));
-            }
-        }
-        if !sp.src.contains(pkt.src) {
-            why.push(format!("its source does not include {}", pkt.src));
-        }
-        if !sp.dst.contains(pkt.dst) {
-            why.push(format!("its destination does not include {}", pkt.dst));
-        }
-        if !port_in(&sp.sports, pkt.sport) || !port_in(&sp.dports, pkt.dport) {
-            why.push("its ports are not the packet's".to_string());
-        }
-        if why.is_empty() {
-            match decided_by {
-                // It would pass the packet, but another rule decides first.
-                Some(b) if b.index != r.rule.index => {
-                    why.push("the rule that drops it decides first (rule order)".into())
-                }
-                _ => continue,
-            }
-        }
-        if best.as_ref().is_none_or(|(n, _, _)| why.len() < *n) {
-            best = Some((why.len(), r, why.join(", and ")));
-        }
-    }
-    // Only a near miss names the intent: a rule off in one or two ways.
-    best.filter(|(n, _, _)| *n <= 2).map(|(_, r, w)| (r, w))
 }
 
 rule!(SPD_NOT_MIRRORED, "IPS6008", "spd-not-mirrored", Warning,
