@@ -813,7 +813,8 @@ fn phase_two_key_lengths_and_protocols() {
         "east",
         RACOON,
         sainfo_enc,
-        "\tlifetime time 1 hour;\n\tencryption_algorithm blowfish;",
+        // (A cipher the kernel lacks would stop racoon loading at all: IPS2015.)
+        "\tlifetime time 1 hour;\n\tencryption_algorithm aes 128;",
     )];
     edits.extend(esp_to_ah("east"));
     edits.extend(esp_to_ah("west"));
@@ -977,4 +978,95 @@ fn one_changed_attribute_is_harmless_or_blamed_at_its_line() {
         }
     }
     assert!(tried > 100, "only {tried} variants tried");
+}
+
+/// The statuses of both directions (east→west, west→east).
+fn both_ways(v: &serde_json::Value) -> (String, String) {
+    let s = |k: &str| v["pairs"][0][k].as_str().unwrap_or("no pair").to_string();
+    (s("a_to_b"), s("b_to_a"))
+}
+
+/// What the booted gateways do, on variations of clean pairs: each cause is
+/// read from the gateway's runtime state, and blamed on that gateway only.
+#[test]
+fn the_runtime_state_decides_and_blames_only_its_gateway() {
+    // The branch's racoon.conf does not load: its direction says so, and the
+    // head office's correct `passive on` gets no error.
+    let v = variant(
+        "clean-responder-only-natt",
+        &[("west", RACOON, "\tnat_traversal on;", "\tnat_traversal on")],
+    );
+    assert_eq!(both_ways(&v).1, "NOT_RUNNING", "{v}");
+    let blamed_east = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["severity"] == "error" && d["file"].as_str().unwrap().contains("/east/"));
+    assert!(!blamed_east, "the healthy head office is blamed: {v}");
+
+    // A phase-2 cipher the kernel lacks: racoon refuses the file (IPS2015) and
+    // does not run; no phase-2 verdict is drawn from it.
+    let v = variant(
+        "clean-main-psk-ipfw",
+        &[(
+            "west",
+            RACOON,
+            "\tencryption_algorithm aes 256;\n\tauthentication_algorithm",
+            "\tencryption_algorithm blowfish;\n\tauthentication_algorithm",
+        )],
+    );
+    assert_eq!(
+        both_ways(&v),
+        ("NOT_RUNNING".into(), "NOT_RUNNING".into()),
+        "{v}"
+    );
+    assert!(!codes(&v).contains(&"IPS6005".to_string()), "{v}");
+
+    // Manual keys are loaded by setkey too: no ipsec_enable, no SAs.
+    let v = variant(
+        "clean-manual-keys",
+        &[(
+            "west",
+            "etc/rc.conf",
+            "ipsec_enable=\"YES\"",
+            "ipsec_enabled=\"YES\"",
+        )],
+    );
+    assert_eq!(
+        both_ways(&v),
+        ("NO_POLICY".into(), "NO_POLICY".into()),
+        "{v}"
+    );
+    assert!(codes(&v).contains(&"IPS4020".to_string()), "{v}");
+
+    // `nat_traversal force` on one side (and `on` on the other) floats to
+    // UDP 4500 even between public addresses: a firewall passing only 500
+    // and ESP blocks the tunnel.
+    let v = variant(
+        "clean-main-psk-ipfw",
+        &[
+            (
+                "east",
+                RACOON,
+                "	exchange_mode main;",
+                "	exchange_mode main;
+	nat_traversal force;",
+            ),
+            (
+                "west",
+                RACOON,
+                "	exchange_mode main;",
+                "	exchange_mode main;
+	nat_traversal on;",
+            ),
+        ],
+    );
+    assert_eq!(east_to_west(&v), "BLOCKED_BY_FIREWALL", "{v}");
+    assert!(
+        v["pairs"][0]["a_to_b_reason"]
+            .as_str()
+            .unwrap()
+            .contains("UDP 4500"),
+        "{v}"
+    );
 }

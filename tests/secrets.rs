@@ -156,7 +156,9 @@ fn keys_in_odd_places_never_come_out() {
         // psk.txt: a key on its own line, a commented-out entry, an odd blank.
         (
             "psk.txt",
-            "192.0.2.1\tshort\nSekret3ownline\n#192.0.2.9 Sekret4commented\n192.0.2.7\u{b}Sekret5vtab\n",
+            "192.0.2.1\tshort\nSekret3ownline\n#192.0.2.9 Sekret4commented\n192.0.2.7\u{b}Sekret5vtab\n\
+             ##192.0.2.9 Sekret17hashes\n#branch1 Sekret18keyid\n#192.0.2.8: Sekret19colon\n\
+             #old 192.0.2.4 Sekret20prefixed\n#Sekret21alone0x6b3f\n",
         ),
         // The identifier ends at any isspace() byte, as in racoon's getpsk:
         // the whole rest is the key, blanks and all.

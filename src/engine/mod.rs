@@ -554,11 +554,20 @@ pub(crate) fn check_racoon(
         target,
         skipped: &skipped,
     };
-    report.diagnostics.extend(rules::racoon::check(&cx));
+    let found = rules::racoon::check(&cx);
+    // IPS20xx errors are the checks racoon makes while loading the file.
+    let refused = found
+        .iter()
+        .filter(|d| d.severity == diagnostic::Severity::Error && d.rule.code.starts_with("IPS20"))
+        .map(|d| d.location.span)
+        .min_by_key(|s| s.start)
+        .map(|s| syntax::Rejected::at(text, s));
+    report.diagnostics.extend(found);
     crate::model::gateway::RacoonPart {
         file: id,
         conf: parsed.conf,
         model: m,
+        refused,
     }
 }
 
@@ -609,7 +618,7 @@ pub(crate) fn check_setkey(
     target: Target,
     report: &mut Report,
 ) -> syntax::setkey::SetkeyFile {
-    let parsed = syntax::setkey::parse(id, text);
+    let mut parsed = syntax::setkey::parse(id, text);
     report.add_secrets(id, parsed.secrets.clone());
     report.diagnostics.extend(parsed.diagnostics);
     let cx = rules::setkey::SetkeyCtx {
@@ -617,7 +626,20 @@ pub(crate) fn check_setkey(
         setkey: &parsed.file,
         target,
     };
-    report.diagnostics.extend(rules::setkey::check(&cx));
+    let found = rules::setkey::check(&cx);
+    // setkey also stops where it checks a key length or an algorithm against
+    // the kernel's table (IPS3001, IPS3002): nothing after it is loaded.
+    let stop = found
+        .iter()
+        .filter(|d| {
+            d.severity == diagnostic::Severity::Error
+                && matches!(d.rule.code, "IPS3001" | "IPS3002")
+        })
+        .map(|d| d.location.span)
+        .chain(parsed.file.first_error.map(|r| r.span))
+        .min_by_key(|s| s.start);
+    parsed.file.first_error = stop.map(|s| syntax::Rejected::at(text, s));
+    report.diagnostics.extend(found);
     parsed.file
 }
 

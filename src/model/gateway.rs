@@ -91,6 +91,10 @@ pub struct RacoonPart {
     pub file: FileId,
     pub conf: RacoonConf,
     pub model: RacoonModel,
+    /// The first statement racoon's configuration checks refuse (IPS20xx
+    /// errors: a proposal without its DH group, an algorithm the kernel
+    /// lacks): racoon does not start, as with a syntax error.
+    pub refused: Option<crate::syntax::Rejected>,
 }
 
 /// A gif tunnel: `gifconfig_gif0="SRC DST"` or `create_args_gif0="tunnel SRC DST"`.

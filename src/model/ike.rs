@@ -88,6 +88,18 @@ pub type Chosen<'a> = (FileId, &'a Remote);
 pub struct Side<'a> {
     pub gw: &'a Gateway,
     pub addr: IpAddr,
+    /// Addresses the other checked gateways own: a psk.txt line or remote
+    /// for one of them is that gateway's, never a near miss.
+    pub site: &'a [IpAddr],
+}
+
+impl Side<'_> {
+    /// Is this identifier (or address) another checked gateway's?
+    fn taken(&self, ident: &str) -> bool {
+        ident
+            .parse::<IpAddr>()
+            .is_ok_and(|a| self.site.contains(&a))
+    }
 }
 
 fn remotes(g: &Gateway) -> impl Iterator<Item = (FileId, &Remote)> {
@@ -147,15 +159,16 @@ fn select_remote(g: &Gateway, peer: IpAddr, initiating: bool) -> Option<(FileId,
     (anon.len() == 1).then(|| anon.into_iter().next()).flatten()
 }
 
-/// racoon compares the XAuth and hybrid client/server variants as their
-/// base method.
+/// racoon compares authentication methods as written, except that a
+/// responder's `*_server` variant matches the initiator's `*_client`
+/// (remoteconf.c:isakmpsa_switch_authmethod); `xauth_psk_client` never
+/// matches `pre_shared_key` (racoon-semantics §0).
 fn base_auth_method(m: &str) -> &str {
     match m {
-        "xauth_psk_client" | "xauth_psk_server" => "pre_shared_key",
-        "xauth_rsa_client" | "xauth_rsa_server" | "hybrid_rsa_client" | "hybrid_rsa_server" => {
-            "rsasig"
-        }
-        "hybrid_dss_client" | "hybrid_dss_server" => "dsssig",
+        "xauth_psk_server" => "xauth_psk_client",
+        "xauth_rsa_server" => "xauth_rsa_client",
+        "hybrid_rsa_server" => "hybrid_rsa_client",
+        "hybrid_dss_server" => "hybrid_dss_client",
         other => other,
     }
 }
@@ -426,7 +439,11 @@ fn key_files_read(i: &Side, r: &Side) -> Result<(), Failure> {
 
 /// A remote of `g` whose address is one or two typing mistakes from `peer`
 /// (`198.51.100.11` for `198.51.100.1`) and that no tunnel of `g` uses.
-pub fn near_miss_remote(g: &Gateway, peer: IpAddr) -> Option<(FileId, &Remote)> {
+pub fn near_miss_remote<'a>(
+    g: &'a Gateway,
+    peer: IpAddr,
+    site: &[IpAddr],
+) -> Option<(FileId, &'a Remote)> {
     let want = peer.to_string();
     let tunnel_peers: Vec<IpAddr> = g
         .peers()
@@ -438,6 +455,7 @@ pub fn near_miss_remote(g: &Gateway, peer: IpAddr) -> Option<(FileId, &Remote)> 
         r.address().is_some_and(|a| {
             a != peer
                 && !tunnel_peers.contains(&a)
+                && !site.contains(&a)
                 && strsim::damerau_levenshtein(&a.to_string(), &want) <= 2
         })
     })
@@ -445,7 +463,7 @@ pub fn near_miss_remote(g: &Gateway, peer: IpAddr) -> Option<(FileId, &Remote)> 
 
 /// The failure for a missing remote when a near-miss remote exists.
 fn remote_near_miss(g: &Side, peer: &Side, message: &str) -> Option<Failure> {
-    let (f, rem) = near_miss_remote(g.gw, peer.addr)?;
+    let (f, rem) = near_miss_remote(g.gw, peer.addr, g.site)?;
     let a = rem.address()?;
     Some(
         fail(
@@ -855,6 +873,14 @@ fn compare_keys(
     let r_ident = my_id(rrem, r.addr);
     let ikey = key_for(i.gw, irem, mode, r.addr, &r_ident);
     let rkey = key_for(r.gw, rrem, mode, i.addr, i_ident);
+    // Through a NAT, main mode looks the private side up by the NAT's public
+    // address, which no file here names: a failed lookup proves nothing.
+    if mode == ExchangeMode::Main
+        && nat_between(i.addr, r.addr)
+        && (ikey.is_none() || rkey.is_none())
+    {
+        return Ok(());
+    }
     match (ikey, rkey) {
         (Some((f1, e1)), Some((f2, e2))) => {
             if key_bytes(e1.key.expose()) != key_bytes(e2.key.expose()) {
@@ -881,20 +907,25 @@ fn compare_keys(
             } else {
                 i_ident.clone()
             };
+            // racoon never falls back to the address under verify_identifier.
+            let by_addr = (mode == ExchangeMode::Main || !who_rem.verify_identifier)
+                .then(|| whom.addr.to_string());
             let looked_up: Vec<String> = match mode {
-                ExchangeMode::Main => vec![whom.addr.to_string()],
+                ExchangeMode::Main => by_addr.into_iter().collect(),
                 _ => peer_ident
                     .1
                     .iter()
                     .filter(|_| id_is_text(&peer_ident.0))
                     .cloned()
-                    .chain([whom.addr.to_string()])
+                    .chain(by_addr)
                     .collect(),
             };
             let near = who.gw.psk.as_ref().and_then(|(f, psk)| {
                 looked_up.iter().find_map(|w| {
-                    crate::syntax::psk::near_miss(psk, w, &|x| who.gw.psk_ident_in_use(x))
-                        .map(|e| (*f, e, w.clone()))
+                    crate::syntax::psk::near_miss(psk, w, &|x| {
+                        who.gw.psk_ident_in_use(x) || who.taken(x)
+                    })
+                    .map(|e| (*f, e, w.clone()))
                 })
             });
             if let Some((f, e, w)) = near {
@@ -1073,10 +1104,14 @@ pub fn can_start(i: &Side, r: &Side) -> Result<(), Failure> {
 /// `nat_traversal`, and a NAT lies between them: one side has a private
 /// address and the other a public one.
 pub fn nat_t_used(i: &Side, r: &Side) -> bool {
-    let natt = |x: &Side, y: &Side| {
-        select_remote(x.gw, y.addr, false).is_some_and(|(_, rem)| rem.nat_traversal)
-    };
-    nat_between(i.addr, r.addr) && natt(i, r) && natt(r, i)
+    let (a, b) = (
+        select_remote(i.gw, r.addr, false).map(|(_, x)| x),
+        select_remote(r.gw, i.addr, false).map(|(_, x)| x),
+    );
+    let on = |x: Option<&Remote>| x.is_some_and(|r| r.nat_traversal);
+    let force = |x: Option<&Remote>| x.is_some_and(|r| r.nat_traversal_force);
+    // `force` makes racoon "detect" a NAT even where there is none.
+    on(a) && on(b) && (nat_between(i.addr, r.addr) || force(a) || force(b))
 }
 
 /// Does a NAT sit between these addresses? One is private (RFC 1918 or
@@ -1116,7 +1151,25 @@ pub fn reply_unprotected(r: &Side, i: &Side) -> Failure {
 /// Is the gateway's SPD known? Not when only racoon's files were given (no
 /// setkey file and no rc.conf): then nothing is concluded from its absence.
 pub fn spd_known(g: &Gateway) -> bool {
-    g.setkey.is_some() || g.rc.present
+    (g.setkey.is_some() || g.rc.present) && !route_based(g)
+}
+
+/// Route-based IPsec (if_ipsec(4), `cloned_interfaces="ipsec0"`): the
+/// interface installs its own policies, which no setkey file shows.
+fn route_based(g: &Gateway) -> bool {
+    let ipsec_if = |w: &str| {
+        w.strip_prefix("ipsec")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    g.rc.value("cloned_interfaces")
+        .split_whitespace()
+        .any(ipsec_if)
+        || g.rc.vars().any(|v| {
+            v.name
+                .strip_prefix("create_args_")
+                .or_else(|| v.name.strip_prefix("ifconfig_"))
+                .is_some_and(ipsec_if)
+        })
 }
 
 /// Why `i` has no outbound policy to `r` in its kernel.
@@ -1179,6 +1232,16 @@ fn no_outbound_policy(i: &Side, r: &Side) -> Failure {
         });
     let mut at: Vec<_> = at.into_iter().collect();
     at.extend(peer_policy);
+    if at.is_empty() {
+        // Somewhere to point: the gateway's racoon.conf or rc.conf.
+        at.extend(
+            i.gw.racoon
+                .first()
+                .map(|p| p.file)
+                .or_else(|| i.gw.rc_conf_file())
+                .map(|f| (f, Span::new(0, 0), format!("{}'s configuration", i.gw.name))),
+        );
+    }
     fail(
         Status::NeverInitiated,
         FailureKind::NeverInitiated,
@@ -1202,7 +1265,7 @@ fn find_sainfo<'a>(
     upper: &str,
     peer: IpAddr,
     rem: &Remote,
-    peer_id: &(String, Option<String>),
+    peer_id: Option<&(String, Option<String>)>,
 ) -> Option<(FileId, &'a Sainfo)> {
     use crate::model::racoon::id_matches;
     // File order decides among candidates (racoon sorts by priority, then order).
@@ -1212,7 +1275,10 @@ fn find_sainfo<'a>(
         .map(|(p, i)| (g.racoon[p].file, &g.racoon[p].model.sainfos[i]))
         .filter(|(_, s)| {
             s.remoteid == rem.ph1id
-                && s.from.as_ref().is_none_or(|f| same_identifier(f, peer_id))
+                // On the initiator (no peer id) a `from` sainfo matches any peer.
+                && s.from
+                    .as_ref()
+                    .is_none_or(|f| peer_id.is_none_or(|p| same_identifier(f, p)))
                 && id_matches(&s.local, local, upper, None)
                 && s.remote
                     .as_ref()
@@ -1240,7 +1306,7 @@ fn missing_sainfo(
     (local, remote, upper): (&Selector, &Selector, &str),
     peer: IpAddr,
     rem: &Remote,
-    peer_id: &(String, Option<String>),
+    peer_id: Option<&(String, Option<String>)>,
     other: Vec<(FileId, Span, String)>,
     message: String,
 ) -> Failure {
@@ -1290,35 +1356,35 @@ fn p2_lifetime(s: &Sainfo) -> u64 {
 
 /// Phase 2 for every policy `i` has towards `r` (racoon-semantics §3–4).
 pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Failure> {
-    let (i_ident, r_ident) = (my_id(irem, i.addr), my_id(rrem, r.addr));
+    let i_ident = my_id(irem, i.addr);
     for (pf, p, pspan) in policies_to(i.gw, r.addr) {
         let (Some(src), Some(dst), Some(upper)) = (&p.src, &p.dst, &p.upper) else {
             continue;
         };
         // The initiator without a sainfo for its own policy sends nothing.
-        let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value, r.addr, irem, &r_ident)
-        else {
+        let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value, r.addr, irem, None) else {
             let ids = format!("{} → {} {}", sel_text(src), sel_text(dst), upper.value);
             return Err(missing_sainfo(
                 i,
                 (src, dst, &upper.value),
                 r.addr,
                 irem,
-                &r_ident,
+                None,
                 std::iter::once((pf, pspan, format!("{}'s policy for {ids}", i.gw.name)))
                     .chain(peer_place(r, i))
                     .collect(),
                 format!("{} has no sainfo for its own policy {ids}: racoon never sends phase 2 (racoon: failed to get sainfo)", i.gw.name),
             ));
         };
-        let Some((rsf, rsa)) = find_sainfo(r.gw, dst, src, &upper.value, i.addr, rrem, &i_ident)
+        let Some((rsf, rsa)) =
+            find_sainfo(r.gw, dst, src, &upper.value, i.addr, rrem, Some(&i_ident))
         else {
             return Err(missing_sainfo(
                 r,
                 (dst, src, &upper.value),
                 i.addr,
                 rrem,
-                &i_ident,
+                Some(&i_ident),
                 vec![(pf, pspan, format!("{} proposes these ids", i.gw.name))],
                 format!("{} has no sainfo whose ids equal {} → {} {} (racoon compares ids exactly; racoon: failed to get sainfo)", r.gw.name, sel_text(dst), sel_text(src), upper.value),
             ));
@@ -1486,11 +1552,11 @@ mod tests {
     use super::{base_auth_method, key_bytes};
 
     #[test]
-    fn client_and_server_variants_compare_as_their_base_method() {
-        assert_eq!(base_auth_method("xauth_psk_client"), "pre_shared_key");
-        assert_eq!(base_auth_method("xauth_rsa_server"), "rsasig");
-        assert_eq!(base_auth_method("hybrid_rsa_client"), "rsasig");
-        assert_eq!(base_auth_method("hybrid_dss_server"), "dsssig");
+    fn server_variants_match_their_client_variant_only() {
+        assert_eq!(base_auth_method("xauth_psk_server"), "xauth_psk_client");
+        assert_eq!(base_auth_method("xauth_psk_client"), "xauth_psk_client");
+        assert_ne!(base_auth_method("xauth_psk_client"), "pre_shared_key");
+        assert_eq!(base_auth_method("hybrid_dss_server"), "hybrid_dss_client");
         assert_eq!(base_auth_method("rsasig"), "rsasig");
     }
 

@@ -89,6 +89,8 @@ pub struct Remote {
     pub passive: bool,
     pub generate_policy: bool,
     pub nat_traversal: bool,
+    /// `nat_traversal force`: a NAT is always "detected".
+    pub nat_traversal_force: bool,
     pub verify_identifier: bool,
     pub my_identifier: Option<Setting>,
     pub peers_identifiers: Vec<Setting>,
@@ -235,6 +237,7 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
             passive: false,
             generate_policy: false,
             nat_traversal: false,
+            nat_traversal_force: false,
             verify_identifier: false,
             my_identifier: None,
             peers_identifiers: Vec::new(),
@@ -296,7 +299,10 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
             }
             "passive" => out.passive = on,
             "generate_policy" => out.generate_policy = on,
-            "nat_traversal" => out.nat_traversal = on,
+            "nat_traversal" => {
+                out.nat_traversal = on || s.word(0).is_some_and(|w| w.value == "force");
+                out.nat_traversal_force = s.word(0).is_some_and(|w| w.value == "force");
+            }
             "verify_identifier" => out.verify_identifier = on,
             "my_identifier" => out.my_identifier = Some(s.clone()),
             "peers_identifier" => own_peers.push(s.clone()),

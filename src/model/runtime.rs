@@ -36,8 +36,9 @@ pub struct Spd {
 
 impl Spd {
     /// Is the setkey command at `span` of the setkey file in the kernel?
+    /// Only the commands that end before setkey stops are.
     pub fn holds(&self, span: Span) -> bool {
-        self.down.is_none() && self.stop.is_none_or(|(_, r)| span.start < r.span.start)
+        self.down.is_none() && self.stop.is_none_or(|(_, r)| span.end <= r.span.start)
     }
 }
 
@@ -74,13 +75,18 @@ fn cause(status: Status, message: String, at: (FileId, Span), help: Option<&str>
 /// An rc.conf assignment that was meant to set `name`: a misspelling
 /// (`ipsec_enabled`, `IPSEC_ENABLE`) of it, not a variable of its own.
 pub fn misspelt_var(g: &Gateway, name: &str) -> Option<(String, RcOrigin)> {
-    g.rc.vars()
-        .filter(|v| v.name != name)
-        .filter(|v| {
-            v.name.eq_ignore_ascii_case(name) || crate::syntax::closest(&v.name, &[name]).is_some()
-        })
-        .filter(|v| !crate::model::rcconf_catalogue::is_known(&v.name))
-        .find_map(|v| Some((v.name.clone(), v.origin?)))
+    let mut found: Vec<(String, RcOrigin)> =
+        g.rc.vars()
+            .filter(|v| v.name != name && !crate::model::rcconf_catalogue::is_known(&v.name))
+            // Two typing mistakes at most: `ipcad_enable` is a port's variable.
+            .filter(|v| {
+                v.name.eq_ignore_ascii_case(name) || strsim::damerau_levenshtein(&v.name, name) <= 2
+            })
+            .filter_map(|v| Some((v.name.clone(), v.origin?)))
+            .collect();
+    // The first in the files, whatever order the table keeps.
+    found.sort_by_key(|(_, o)| (o.file.0, o.span.start));
+    found.into_iter().next()
 }
 
 /// The place that decides an rc.conf switch: the misspelt or `NO`
@@ -174,11 +180,14 @@ fn racoon_state(g: &Gateway) -> Option<Cause> {
             ));
         }
     }
-    if let Some((part, r)) = g
-        .racoon
-        .iter()
-        .find_map(|p| p.conf.first_error.map(|r| (p, r)))
-    {
+    // racoon reads its files in order and stops at the first it refuses.
+    if let Some((part, r)) = g.racoon.iter().find_map(|p| {
+        [p.conf.first_error, p.refused]
+            .into_iter()
+            .flatten()
+            .min_by_key(|r| r.span.start)
+            .map(|r| (p, r))
+    }) {
         let name = g
             .files
             .iter()
@@ -198,12 +207,34 @@ fn racoon_state(g: &Gateway) -> Option<Cause> {
         c.syntax = true;
         return Some(c);
     }
+    // Certificates and includes are read while the configuration loads.
+    for role in [Role::RacoonInclude, Role::Certificate] {
+        if let Some(f) = g.file_refs(role).find(|f| !found(f)) {
+            let at = f
+                .mention
+                .map(|m| (m.file, m.span))
+                .or_else(|| g.racoon.first().map(|p| (p.file, Span::new(0, 0))))?;
+            let mut c = cause(
+                Status::NotRunning,
+                format!(
+                    "{}'s racoon does not start: its {} `{}` does not exist",
+                    g.name,
+                    role.describe(),
+                    f.configured
+                ),
+                at,
+                None,
+            );
+            // IPS4014/IPS4018 report it at that place.
+            c.syntax = true;
+            return Some(c);
+        }
+    }
     if !kernel_has_ipsec(g) {
-        let fallback = g
-            .rc
-            .origin("ipsec_file")
-            .map(|o| (o.file, o.span))
-            .or_else(|| g.setkey.as_ref().map(|(f, _)| (*f, Span::new(0, 0))));
+        let fallback =
+            g.rc.origin("ipsec_file")
+                .map(|o| (o.file, o.span))
+                .or_else(|| g.setkey.as_ref().map(|(f, _)| (*f, Span::new(0, 0))));
         let at = switch_place(g, "ipsec_enable", fallback)?;
         return Some(cause(
             Status::NotRunning,
@@ -220,8 +251,10 @@ fn racoon_state(g: &Gateway) -> Option<Cause> {
     None
 }
 
+/// Is the file there for the daemon? Found at its place or, in a flat
+/// gateway directory, by name; a path out of the root is not judged.
 fn found(f: &crate::model::gateway::FileRef) -> bool {
-    matches!(f.resolved, crate::discovery::Resolved::Found(_))
+    !matches!(f.resolved, crate::discovery::Resolved::Missing(_))
 }
 
 /// FreeBSD 13 and later ship IPsec as the `ipsec` module: rc.d/ipsec loads
@@ -233,7 +266,7 @@ fn kernel_has_ipsec(g: &Gateway) -> bool {
     }
     let listed = |v: &str| {
         v.split_whitespace()
-            .any(|m| m == "ipsec" || m == "ipsec.ko")
+            .any(|m| m == "ipsec" || m == "ipsec.ko" || m.ends_with("/ipsec.ko"))
     };
     g.ipsec_enabled()
         || listed(g.rc.value("kld_list"))
@@ -243,25 +276,25 @@ fn kernel_has_ipsec(g: &Gateway) -> bool {
 fn key_file_state(g: &Gateway) -> Option<Cause> {
     let (file, _) = g.psk.as_ref()?;
     let mode = g.file_ref(Role::Psk)?.mode?;
-    let mut problems = Vec::new();
-    if mode.mode & 0o077 != 0 {
-        problems.push(format!(
-            "mode {:04o} lets group or others read it",
-            mode.mode
-        ));
-    }
-    if mode.uid != 0 {
-        problems.push("it is not owned by root".to_string());
-    }
-    if problems.is_empty() {
+    // racoon checks the owner first, then the mode.
+    let (problem, log) = if mode.uid != 0 {
+        (
+            "it is not owned by root".to_string(),
+            "has invalid owner uid",
+        )
+    } else if mode.mode & 0o077 != 0 {
+        (
+            format!("mode {:04o} lets group or others read it", mode.mode),
+            "has weak file permission",
+        )
+    } else {
         return None;
-    }
+    };
     Some(cause(
         Status::KeyFileRefused,
         format!(
-            "{}'s racoon refuses its pre-shared key file: {} (racoon: has weak file permission)",
-            g.name,
-            problems.join(" and ")
+            "{}'s racoon refuses its pre-shared key file: {problem} (racoon: {log})",
+            g.name
         ),
         (*file, Span::new(0, 0)),
         Some("chown root psk.txt; chmod 600 psk.txt"),

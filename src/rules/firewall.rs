@@ -302,9 +302,15 @@ pub fn meant_to_pass(
         if why.is_empty() {
             match decided_by {
                 // It would pass the packet, but another rule decides first.
-                Some(b) if b.index != r.rule.index => {
-                    why.push("the rule that drops it decides first (rule order)".into())
-                }
+                Some(b) if b.index != r.rule.index => why.push(
+                    match (fw.ruleset.order(), b.index > r.rule.index) {
+                        (crate::model::firewall::MatchOrder::LastMatch, true) => {
+                            "a later rule that drops it wins (ipf: the last matching rule decides unless one is `quick`)"
+                        }
+                        _ => "the rule that drops it decides first (rule order)",
+                    }
+                    .into(),
+                ),
                 _ => continue,
             }
         }

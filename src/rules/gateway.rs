@@ -418,7 +418,7 @@ fn policy_without_remote(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             ));
             continue;
         }
-        if let Some((f, near)) = crate::model::ike::near_miss_remote(cx.gateway, peer) {
+        if let Some((f, near)) = crate::model::ike::near_miss_remote(cx.gateway, peer, &[]) {
             let a = near.address().map(|a| a.to_string()).unwrap_or_default();
             out.push(
                 d.with_related(

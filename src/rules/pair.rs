@@ -161,6 +161,7 @@ pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
             }
         }
     }
+    let owned: Vec<IpAddr> = owner.keys().copied().collect();
     let mut statuses = Vec::new();
     for ((a, b), (la, lb)) in pairs {
         let (ga, gb) = (&site[a], &site[b]);
@@ -173,8 +174,8 @@ pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
         let id = statuses.len();
         let mut d1 = Vec::new();
         let mut d2 = Vec::new();
-        let (a_to_b, a_to_b_reason) = direction(ga, la, gb, lb, &mut d1);
-        let (b_to_a, b_to_a_reason) = direction(gb, lb, ga, la, &mut d2);
+        let (a_to_b, a_to_b_reason) = direction((ga, la), (gb, lb), &owned, &mut d1);
+        let (b_to_a, b_to_a_reason) = direction((gb, lb), (ga, la), &owned, &mut d2);
         mirror(ga, la, gb, lb, &mut d1);
         for mut d in d1.into_iter().chain(d2) {
             d.pair = Some(id);
@@ -240,20 +241,21 @@ fn failed(f: ike::Failure, out: &mut Vec<Diagnostic>) -> (Status, Option<String>
 /// `init` starts a tunnel to `resp`: what happens, and why when it is not
 /// ESTABLISHED (or which side starts it).
 fn direction(
-    init: &SiteGateway,
-    ia: IpAddr,
-    resp: &SiteGateway,
-    ra: IpAddr,
+    (init, ia): (&SiteGateway, IpAddr),
+    (resp, ra): (&SiteGateway, IpAddr),
+    site: &[IpAddr],
     out: &mut Vec<Diagnostic>,
 ) -> (Status, Option<String>) {
     let (i, r) = (
         Side {
             gw: &init.gateway,
             addr: ia,
+            site,
         },
         Side {
             gw: &resp.gateway,
             addr: ra,
+            site,
         },
     );
     // Manual SAs between the two are not negotiated, even where racoon runs
@@ -266,8 +268,16 @@ fn direction(
         if let Err(f) = negotiate(&i, &r) {
             return failed(f, out);
         }
-    } else if let Some(st) = manual_sas(init, ia, resp, ra, out) {
-        return (st, None);
+    } else {
+        // Manual SAs and their policies are loaded by setkey too.
+        for (g, peer) in [(&i, &r), (&r, &i)] {
+            if let Some(c) = &g.gw.runtime().spd.down {
+                return failed(ike::not_ready(c, ike::peer_place(peer, g)), out);
+            }
+        }
+        if let Some(st) = manual_sas(init, ia, resp, ra, out) {
+            return (st, None);
+        }
     }
     let before = out.len();
     let status = firewalls(init, ia, resp, ra, keyed_by_racoon, out);
@@ -283,6 +293,13 @@ fn negotiate(i: &Side, r: &Side) -> Result<(), ike::Failure> {
     if let Err(f) = ike::can_start(i, r) {
         return Err(match f.kind {
             // By design when the other side starts the tunnel.
+            // The other side cannot start either, for its own reason (its
+            // racoon, its SPD): that is reported in its direction.
+            FailureKind::NeverInitiated
+                if ike::can_start(r, i).is_err_and(|g| g.kind == FailureKind::NotReady) =>
+            {
+                ike::Failure { quiet: true, ..f }
+            }
             FailureKind::NeverInitiated if ike::can_start(r, i).is_ok() => ike::Failure {
                 message: format!(
                     "{}; {} starts the tunnel (responder-only design)",
@@ -441,10 +458,12 @@ fn firewalls(
             &Side {
                 gw: &init.gateway,
                 addr: ia,
+                site: &[],
             },
             &Side {
                 gw: &resp.gateway,
                 addr: ra,
+                site: &[],
             },
         );
     // Behind a NAT, IKE floats to UDP 4500 and ESP travels inside it.
@@ -478,8 +497,8 @@ fn firewalls(
         let reply_out = at_resp.reply(Dir::Out, ri.as_deref());
         let reply_in = pkt.reply(Dir::In, ii.as_deref());
         let legs = [
-            (init, vec![pkt.clone(), reply_in]),
-            (resp, vec![at_resp, reply_out]),
+            (init, vec![pkt.clone(), reply_in], 0),
+            (resp, vec![at_resp, reply_out], 0),
         ];
         if let Some(d) = blocked(&legs, what, (init, ia), (resp, ra)) {
             out.push(d);
@@ -495,11 +514,18 @@ fn firewalls(
         echo.ipsec_done = true;
         let mut reply = echo.reply(Dir::In, ii.as_deref());
         reply.icmp = Some((0, 0));
-        let legs = [(resp, vec![echo]), (init, vec![reply])];
-        let legs: Vec<_> = legs
-            .into_iter()
-            .filter(|(sg, seq)| sg.env.filters_decapsulated(&seq[0]))
-            .collect();
+        // The echo entered the initiator from its LAN first: state it made
+        // there admits the decrypted reply (ipfw-grammar §5.3).
+        let mut from_lan = echo.clone();
+        from_lan.iface = lan_interface(&init.gateway, src);
+        from_lan.ipsec_done = false;
+        let mut legs = Vec::new();
+        if resp.env.filters_decapsulated(&echo) {
+            legs.push((resp, vec![echo], 0));
+        }
+        if init.env.filters_decapsulated(&reply) {
+            legs.push((init, vec![from_lan, reply], 1));
+        }
         let what = format!("the tunnel's traffic ({src} → {dst}, decrypted)");
         if let Some(d) = blocked(&legs, &what, (init, ia), (resp, ra)) {
             out.push(d);
@@ -513,34 +539,47 @@ fn firewalls(
 /// responder protect: (a host behind `init`, a host behind the responder).
 fn protected_traffic(init: &SiteGateway, ia: IpAddr, ra: IpAddr) -> Vec<(IpAddr, IpAddr)> {
     let host = |n: ipnet::IpNet| n.hosts().next().unwrap_or(n.addr());
+    // A network, not a default route (0.0.0.0/0 has no host to ping).
+    let lan = |n: &ipnet::IpNet| n.prefix_len() >= if n.addr().is_ipv4() { 8 } else { 16 };
     ike::policies_to(&init.gateway, ra)
         .into_iter()
         .filter(|(_, p, _)| p.policy.rules.iter().any(|r| r.mode.value == "tunnel"))
         .filter_map(|(_, p, _)| {
             let (s, d) = (p.src.as_ref()?.net()?, p.dst.as_ref()?.net()?);
             // Traffic of the gateways themselves is not inner traffic.
-            (s.addr() != ia && d.addr() != ra).then(|| (host(s), host(d)))
+            (s.addr() != ia && d.addr() != ra && lan(&s) && lan(&d)).then(|| (host(s), host(d)))
         })
         .take(1)
         .collect()
 }
 
+/// The interface of `g` on the network holding `host` (its LAN side).
+fn lan_interface(g: &Gateway, host: IpAddr) -> Option<String> {
+    g.addresses()
+        .into_iter()
+        .find(|a| a.net.trunc().contains(&host))
+        .map(|a| a.interface)
+}
+
 /// The first firewall pass of `legs` (packets in time order per gateway)
 /// that drops its packet: the rule that was meant to pass it (and what
 /// stops it), or the rule that drops it.
+/// Each leg: a gateway, its packets in time order, and the first packet
+/// judged (earlier ones only make state).
 fn blocked(
-    legs: &[(&SiteGateway, Vec<Packet>)],
+    legs: &[(&SiteGateway, Vec<Packet>, usize)],
     what: &str,
     (init, ia): (&SiteGateway, IpAddr),
     (resp, ra): (&SiteGateway, IpAddr),
 ) -> Option<Diagnostic> {
-    for (sg, seq) in legs {
+    for (sg, seq, judged) in legs {
         for fw in &sg.firewalls {
             let ds = fw.ruleset.evaluate(&sg.env, seq);
             let dp = fw.ruleset.default_pass(&sg.env);
             let Some((k, d)) = ds
                 .iter()
                 .enumerate()
+                .skip(*judged)
                 .find(|(_, d)| d.effective(dp) != Verdict::Pass)
             else {
                 continue;
@@ -621,10 +660,12 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
             Side {
                 gw: &x.gateway,
                 addr: lx,
+                site: &[],
             },
             Side {
                 gw: &y.gateway,
                 addr: ly,
+                site: &[],
             },
         );
         let spd = &y.gateway.runtime().spd;

@@ -130,31 +130,50 @@ pub fn parse(text: &str) -> PskFile {
     out
 }
 
-/// The key of a commented-out entry: after `#`, an identifier (an address,
-/// a name with a dot or `@`, `*`) and then more text, which is taken for the
-/// old key. Prose comments are shown as they are.
+/// The secret part of a psk.txt comment. Prose (three or more words of
+/// letters) is shown, and so is a lone word that names a peer (`# west.example.net`).
+/// Anything else may be a commented-out entry (`#198.51.100.1 oldkey`,
+/// `#branch1 oldkey`, `##host: key`): all after its first word is masked; a
+/// lone word that names no peer may be a key on its own line and is masked.
 fn commented_out_key(comment: &str, at: usize) -> Option<Span> {
-    let body = &comment[1..];
-    let lead = body.len() - body.trim_start().len();
-    let rest = &body[lead..];
-    let id_len = rest.find(char::is_whitespace)?;
-    let id = &rest[..id_len];
-    let looks_like_id = id == "*"
-        || id
-            .split('%')
-            .next()
-            .is_some_and(|a| a.parse::<std::net::IpAddr>().is_ok())
-        || (id.contains('.') || id.contains('@'))
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-_@*".contains(&b));
-    let after = &rest[id_len..];
-    let key_off = after.len() - after.trim_start().len();
-    if !looks_like_id || after.trim().is_empty() {
-        return None;
+    let body = comment.trim_start_matches('#');
+    let base = at + (comment.len() - body.len());
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in body.char_indices().chain([(body.len(), ' ')]) {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                words.push((s, &body[s..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
     }
-    let start = at + 1 + lead + id_len + key_off;
-    Some(Span::new(start, at + comment.len()))
+    let wordy = |w: &str| {
+        let w = w.trim_matches(|c: char| ".,:;!?()'\"`".contains(c));
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+    };
+    let names_peer = |w: &str| {
+        w == "*"
+            || w.split('%')
+                .next()
+                .is_some_and(|a| a.parse::<std::net::IpAddr>().is_ok())
+            || (w.contains('.') || w.contains('@'))
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-_@".contains(&b))
+    };
+    match words.as_slice() {
+        [] => None,
+        [(s, w)] if !(names_peer(w) || wordy(w) && w.len() <= 24) => {
+            Some(Span::new(base + s, base + s + w.len()))
+        }
+        [_] => None,
+        ws if ws.len() >= 3 && ws.iter().all(|(_, w)| wordy(w)) => None,
+        [_, (s, _), ..] => Some(Span::new(base + s, at + comment.len())),
+    }
 }
 
 /// The entry whose identifier is one or two typing mistakes from `ident`
@@ -230,11 +249,24 @@ mod tests {
 
     #[test]
     fn a_commented_out_entry_keeps_only_its_key_secret() {
-        let text = "# branch offices\n#198.51.100.1  oldkey here\n# west.example.net\n";
+        let text = "# keys of the branch offices\n#198.51.100.1  oldkey here\n# west.example.net\n\
+                    ##198.51.100.2 k2\n#branch1 k3\n#198.51.100.3: k4\n#old 198.51.100.4 k5\n#0x6b3f09aa\n";
         let f = parse(text);
-        let spans = secret_spans(&f);
-        assert_eq!(spans.len(), 1);
-        assert_eq!(&text[spans[0].start..spans[0].end], "oldkey here");
+        let masked: Vec<&str> = secret_spans(&f)
+            .iter()
+            .map(|s| &text[s.start..s.end])
+            .collect();
+        assert_eq!(
+            masked,
+            [
+                "oldkey here",
+                "k2",
+                "k3",
+                "k4",
+                "198.51.100.4 k5",
+                "0x6b3f09aa"
+            ]
+        );
     }
 
     #[test]
