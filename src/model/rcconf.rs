@@ -3,7 +3,7 @@
 //! before; the last assignment wins.
 
 use crate::source::{FileId, Span};
-use crate::syntax::rcconf::{Part, RcFile};
+use crate::syntax::rcconf::{ParamOp, Part, RcFile};
 use std::collections::HashMap;
 
 /// The defaults of the variables ipseclint reads (FreeBSD's /etc/defaults/rc.conf).
@@ -63,6 +63,9 @@ pub struct RcConfig {
 /// sh would go on until memory runs out; no real rc.conf comes near.
 const MAX_VALUE: usize = 64 << 10;
 const MAX_EXPANDED: usize = 64 << 20;
+/// `${v#pat}` tries every prefix: on a longer value the pattern is not
+/// applied (the value is kept whole) rather than run quadratically.
+const MAX_PATTERN_SUBJECT: usize = 4 << 10;
 
 impl RcConfig {
     pub fn with_defaults() -> Self {
@@ -84,42 +87,95 @@ impl RcConfig {
     pub fn apply(&mut self, file: FileId, rc: &RcFile) {
         self.present = true;
         for a in rc.assignments() {
-            let value = self.expand(&a.parts);
+            let origin = RcOrigin {
+                file,
+                span: a.span,
+                value_span: a.value_span,
+            };
+            let value = self.expand(&a.parts, origin);
             let var = RcVar {
                 name: a.name.value.clone(),
                 value,
-                origin: Some(RcOrigin {
-                    file,
-                    span: a.span,
-                    value_span: a.value_span,
-                }),
+                origin: Some(origin),
             };
             self.history.push(var.clone());
             self.vars.insert(a.name.value.clone(), var);
         }
     }
 
-    fn expand(&mut self, parts: &[Part]) -> String {
+    /// A value as sh(1) expands it, within the bounds.
+    fn expand(&mut self, parts: &[Part], origin: RcOrigin) -> String {
         let mut s = String::new();
+        self.expand_into(parts, origin, &mut s);
+        self.expanded += s.len();
+        s
+    }
+
+    fn expand_into(&mut self, parts: &[Part], origin: RcOrigin, s: &mut String) {
         for p in parts {
             let piece = match p {
-                Part::Literal(l) => l.as_str(),
-                Part::Var { name, default } => match self.vars.get(name) {
-                    Some(v) if !v.value.is_empty() => v.value.as_str(),
-                    _ => default.as_deref().unwrap_or(""),
-                },
-                // Command substitutions are not run.
-                Part::Command(_) => "",
+                Part::Literal(l) => l.clone(),
+                Part::Var { name, op: None } => self.value(name).to_string(),
+                Part::Var {
+                    name,
+                    op: Some((op, word)),
+                } => self.operate(name, *op, word, origin),
+                Part::Length(name) => self.value(name).chars().count().to_string(),
+                // Command substitutions are not run; unsupported forms are
+                // reported by the rc.conf checks.
+                Part::Command(_) | Part::Unsupported(_) => String::new(),
             };
             if s.len() + piece.len() > MAX_VALUE
                 || self.expanded + s.len() + piece.len() > MAX_EXPANDED
             {
                 break;
             }
-            s.push_str(piece);
+            s.push_str(&piece);
         }
-        self.expanded += s.len();
-        s
+    }
+
+    /// `${name OP word}`, as sh(1) defines each operator.
+    fn operate(&mut self, name: &str, op: ParamOp, word: &[Part], origin: RcOrigin) -> String {
+        let current = self.vars.get(name).map(|v| v.value.clone());
+        let unset = |colon: bool| current.as_ref().is_none_or(|v| colon && v.is_empty());
+        let mut word_value = || {
+            let mut w = String::new();
+            self.expand_into(word, origin, &mut w);
+            w
+        };
+        match op {
+            ParamOp::Default { colon } | ParamOp::Error { colon } if unset(colon) => word_value(),
+            ParamOp::Assign { colon } if unset(colon) => {
+                let w = word_value();
+                self.vars.insert(
+                    name.to_string(),
+                    RcVar {
+                        name: name.to_string(),
+                        value: w.clone(),
+                        origin: Some(origin),
+                    },
+                );
+                w
+            }
+            ParamOp::Alternative { colon } => {
+                if unset(colon) {
+                    String::new()
+                } else {
+                    word_value()
+                }
+            }
+            ParamOp::RemovePrefix { longest } => {
+                let pattern = word_value();
+                let v = current.unwrap_or_default();
+                remove_prefix(&v, &pattern, longest).to_string()
+            }
+            ParamOp::RemoveSuffix { longest } => {
+                let pattern = word_value();
+                let v = current.unwrap_or_default();
+                remove_suffix(&v, &pattern, longest).to_string()
+            }
+            _ => current.unwrap_or_default(),
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&RcVar> {
@@ -143,6 +199,34 @@ impl RcConfig {
     pub fn vars(&self) -> impl Iterator<Item = &RcVar> {
         self.vars.values()
     }
+}
+
+/// `${v#pat}` / `${v##pat}`: the shortest or longest matching prefix removed.
+fn remove_prefix<'a>(v: &'a str, pattern: &str, longest: bool) -> &'a str {
+    if v.len() > MAX_PATTERN_SUBJECT {
+        return v;
+    }
+    let mut cuts: Vec<usize> = (0..=v.len()).filter(|i| v.is_char_boundary(*i)).collect();
+    if longest {
+        cuts.reverse();
+    }
+    cuts.into_iter()
+        .find(|i| crate::fnmatch::fnmatch(pattern, &v[..*i]))
+        .map_or(v, |i| &v[i..])
+}
+
+/// `${v%pat}` / `${v%%pat}`: the shortest or longest matching suffix removed.
+fn remove_suffix<'a>(v: &'a str, pattern: &str, longest: bool) -> &'a str {
+    if v.len() > MAX_PATTERN_SUBJECT {
+        return v;
+    }
+    let mut cuts: Vec<usize> = (0..=v.len()).filter(|i| v.is_char_boundary(*i)).collect();
+    if !longest {
+        cuts.reverse();
+    }
+    cuts.into_iter()
+        .find(|i| crate::fnmatch::fnmatch(pattern, &v[*i..]))
+        .map_or(v, |i| &v[..i])
 }
 
 pub fn is_yes(v: &str) -> bool {
@@ -277,5 +361,41 @@ mod tests {
         assert_eq!(c.value("ipsec_file"), "/etc/x.conf");
         assert!(!c.yes("ipsec_enable"));
         assert_eq!(c.value("firewall_script"), "/etc/rc.firewall");
+    }
+
+    /// Every form as a POSIX sh evaluates it (the expected values are `sh -c` output).
+    #[test]
+    fn parameter_expansion_follows_sh() {
+        let mut c = RcConfig::default();
+        let rc = crate::syntax::rcconf::parse(concat!(
+            "empty=\n",
+            "path=/usr/local/etc/racoon.conf\n",
+            "a=${unset:-${unset2:-c}}\n",
+            "b=${path:+word} b2=${unset:+word} b3=${empty:+word} b4=${empty+word}\n",
+            "d=${empty-dash} d2=${empty:-dash}\n",
+            "e=${newvar:=assigned} e2=$newvar\n",
+            "f=${#path} g=${path##*/} h=${path#*/} i=${path%.conf} j=${path%%/*}x\n",
+            "k=${path/x/y}\n",
+        ));
+        c.apply(FileId(0), &rc);
+        for (name, want) in [
+            ("a", "c"),
+            ("b", "word"),
+            ("b2", ""),
+            ("b3", ""),
+            ("b4", "word"),
+            ("d", ""),
+            ("d2", "dash"),
+            ("e", "assigned"),
+            ("e2", "assigned"),
+            ("f", "26"),
+            ("g", "racoon.conf"),
+            ("h", "usr/local/etc/racoon.conf"),
+            ("i", "/usr/local/etc/racoon"),
+            ("j", "x"),
+            ("k", ""),
+        ] {
+            assert_eq!(c.value(name), want, "{name}");
+        }
     }
 }
