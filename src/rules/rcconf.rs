@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::rcconf::{is_no, is_yes};
 use crate::model::rcconf_catalogue;
 use crate::source::{FileId, Span};
-use crate::syntax::rcconf::{Assignment, RcFile, RcItem};
+use crate::syntax::rcconf::{Assignment, Part, RcFile, RcItem};
 use std::collections::HashMap;
 
 /// Which kind of rc-style file is checked.
@@ -36,6 +36,7 @@ checks! { Check;
     BAD_BOOLEAN => bad_boolean,
     UNTERMINATED_QUOTE => unterminated_quote,
     CRLF => crlf,
+    EXPANSION_NOT_EVALUATED => expansion_not_evaluated,
 }
 
 pub fn check(cx: &RcCtx) -> Vec<Diagnostic> {
@@ -133,10 +134,14 @@ fn unknown_variable(cx: &RcCtx, out: &mut Vec<Diagnostic>) {
         ]
         .iter()
         .any(|s| name.ends_with(s));
+        // Cheap tests first: a file of 300,000 unknown names must not
+        // compare each with every known one.
         let best = rcconf_catalogue::KNOWN
             .iter()
-            .map(|k| (*k, strsim::damerau_levenshtein(name, k)))
-            .filter(|(k, d)| *d <= limit && (!standard_suffix || service(k) == service(name)))
+            .filter(|k| k.len().abs_diff(name.len()) <= limit)
+            .filter(|k| !standard_suffix || service(k) == service(name))
+            .map(|k| (*k, strsim::osa_distance(name, k)))
+            .filter(|(_, d)| *d <= limit)
             .min_by_key(|(_, d)| *d);
         if let Some((k, _)) = best {
             out.push(
@@ -304,5 +309,45 @@ fn crlf(cx: &RcCtx, out: &mut Vec<Diagnostic>) {
             )
             .with_help("convert it to LF line ends"),
         );
+    }
+}
+
+rule!(EXPANSION_NOT_EVALUATED, "IPS3507", "rc-expansion-not-evaluated", Info,
+    "An rc.conf value uses a `${...}` form that ipseclint does not evaluate.",
+    why: "ipseclint evaluates rc.conf as /bin/sh does: `${x}`, `${x:-word}`, `${x:=word}`, `${x:+word}`,\n\
+          `${x:?word}`, `${#x}` and the `#`/`%` pattern removals. Another form (`${x/a/b}` is bash, not\n\
+          FreeBSD's sh) is taken as empty, so checks that read this variable may be wrong.",
+    bad: "ipsec_file=\"${conf/old/new}\"",
+    good: "ipsec_file=\"/etc/ipsec.conf\"",
+    log: None);
+
+fn expansion_not_evaluated(cx: &RcCtx, out: &mut Vec<Diagnostic>) {
+    for a in cx.rc.assignments() {
+        let mut unsupported = Vec::new();
+        collect_unsupported(&a.parts, &mut unsupported);
+        for form in unsupported {
+            out.push(
+                Diagnostic::new(
+                    &EXPANSION_NOT_EVALUATED,
+                    cx.file,
+                    a.value_span,
+                    format!("`{form}` is not a parameter expansion FreeBSD's sh evaluates: ipseclint takes this part of `{}` as empty", a.name.value),
+                )
+                .with_help("write the value out, or use `${x:-word}`, `${x#pattern}` or `${x%pattern}`"),
+            );
+        }
+    }
+}
+
+fn collect_unsupported<'a>(parts: &'a [Part], out: &mut Vec<&'a str>) {
+    for p in parts {
+        match p {
+            Part::Unsupported(t) => out.push(t),
+            Part::Var {
+                op: Some((_, word)),
+                ..
+            } => collect_unsupported(word, out),
+            _ => {}
+        }
     }
 }
