@@ -97,6 +97,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     pub lines: LineIndex,
+    /// The path with every symlink resolved, where the file system knows
+    /// it: masks of secrets belong to it, whatever role the file is read in.
+    pub real: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for SourceFile {
@@ -134,8 +137,12 @@ impl SourceDb {
             path,
             text,
             lines,
+            real: None,
         });
         id
+    }
+    pub fn set_real(&mut self, id: FileId, real: Option<PathBuf>) {
+        self.files[id.0 as usize].real = real;
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]

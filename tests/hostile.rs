@@ -221,3 +221,57 @@ fn a_device_is_never_read() {
         );
     }
 }
+
+/// Small inputs that used to run for minutes finish with the bound they hit
+/// reported: five nested `for` loops in an rc.firewall-style script (100,000
+/// rules), 100,000 identical ipfw rules (the shadowing analysis is linear on
+/// repeated rules and shows at most 100 findings per rule and file), and an
+/// rc.conf of 300,000 chained `${v}` assignments.
+#[test]
+fn small_inputs_with_long_runs_finish_with_the_bound_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let loops = tmp.path().join("rc.firewall");
+    let ten = "1 2 3 4 5 6 7 8 9 10";
+    std::fs::write(
+        &loops,
+        format!("fwcmd=/sbin/ipfw\nfor a in {ten};do for b in {ten};do for c in {ten};do for d in {ten};do for e in {ten};do ${{fwcmd}} add deny ip from 10.$a.$b.$c to any;done;done;done;done;done\n"),
+    )
+    .unwrap();
+    let out = run_watched(&["--no-config", "--format", "gcc", loops.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("not evaluated from here on: the script adds more than 10000 ipfw rules"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+    assert!(text.contains("[IPS9006]"), "no findings cap reported");
+    assert!(
+        text.lines().count() < 1000,
+        "{} lines",
+        text.lines().count()
+    );
+
+    let same = tmp.path().join("same.rules");
+    std::fs::write(
+        &same,
+        "add 100 allow udp from any to any 500\n".repeat(100_000),
+    )
+    .unwrap();
+    let out = run_watched(&["--no-config", "--format", "gcc", same.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("99899 more IPS5001 findings in this file are not shown"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+
+    let dir = tmp.path().join("rc");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rc = String::from("v0=x\n");
+    for i in 1..300_000 {
+        rc.push_str(&format!("v{i}=${{v{}}}\n", i - 1));
+    }
+    std::fs::write(dir.join("rc.conf"), rc).unwrap();
+    let out = run_watched(&["--no-config", dir.join("rc.conf").to_str().unwrap()]);
+    assert!(out.status.code().is_some_and(|c| c < 2), "{out:?}");
+}

@@ -230,3 +230,169 @@ fn psk_identifiers_and_comments_are_shown_and_only_keys_masked() {
         assert!(human.contains(shown), "`{shown}` is hidden:\n{human}");
     }
 }
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// Run the binary in `dir` with every output: the five formats, stderr, and
+/// the baseline file; all of it, as one text.
+fn every_output(dir: &std::path::Path, target: &str) -> String {
+    let mut all = String::new();
+    for format in ["human", "json", "gcc", "github", "sarif"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+            .current_dir(dir)
+            .args(["--no-config", "--format", format, target])
+            .output()
+            .unwrap();
+        all.push_str(&String::from_utf8_lossy(&out.stdout));
+        all.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    let baseline = dir.join("baseline.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
+        .current_dir(dir)
+        .args(["--no-config", "--write-baseline"])
+        .arg(&baseline)
+        .arg(target)
+        .output()
+        .unwrap();
+    all.push_str(&String::from_utf8_lossy(&out.stderr));
+    all.push_str(&std::fs::read_to_string(&baseline).unwrap_or_default());
+    all
+}
+
+/// A key file reached in another role is masked in that role too (masks
+/// belong to the file's real path), and a last scrub replaces every known
+/// key in every output: messages, snippets, stderr and the baseline file.
+#[test]
+fn a_key_file_reached_in_any_role_never_shows_its_keys() {
+    let base = project().join("corpus/pairs/clean-main-psk-ipfw/east");
+    let psk_path = "/usr/local/etc/racoon/psk.txt";
+    let setkey_keys = "add 203.0.113.1 198.51.100.1 esp 0x1001 -E aes-cbc \"SekretSA1aes-cbc-key!\" -A hmac-sha1 \"SekretSA2hmac-sha1-key!\";\n";
+    type Edit = (&'static str, &'static str, String);
+    let cases: Vec<(&str, Vec<Edit>)> = vec![
+        (
+            "racoon include glob",
+            vec![("usr/local/etc/racoon/racoon.conf", "log notify;", "log notify;\ninclude \"/usr/local/etc/racoon/*\";".into())],
+        ),
+        ("firewall_script", vec![("etc/rc.conf", "firewall_type=\"/etc/ipfw.rules\"", format!("firewall_script=\"{psk_path}\""))]),
+        ("firewall_type", vec![("etc/rc.conf", "firewall_type=\"/etc/ipfw.rules\"", format!("firewall_type=\"{psk_path}\""))]),
+        ("ipfilter_rules", vec![("etc/rc.conf", "firewall_enable=\"YES\"", format!("ipfilter_enable=\"YES\"\nipfilter_rules=\"{psk_path}\""))]),
+        ("ipsec_file", vec![("etc/rc.conf", "ipsec_file=\"/etc/ipsec.conf\"", format!("ipsec_file=\"{psk_path}\""))]),
+        ("racoon_flags -f", vec![("etc/rc.conf", "racoon_enable=\"YES\"", format!("racoon_enable=\"YES\"\nracoon_flags=\"-f {psk_path}\""))]),
+        (
+            "manual keys read as a firewall script",
+            vec![
+                ("etc/ipsec.conf", "spdflush;", format!("spdflush;\n{setkey_keys}")),
+                ("etc/rc.conf", "firewall_type=\"/etc/ipfw.rules\"", "firewall_script=\"/etc/ipsec.conf\"".into()),
+            ],
+        ),
+        (
+            "Apple's shared_secret and a key pasted into a comment",
+            vec![(
+                "usr/local/etc/racoon/racoon.conf",
+                "log notify;",
+                "log notify;\n# old key: SekretApple0pasted\nremote 192.0.2.99 {\n\tshared_secret use \"SekretApple1quoted\";\n}".into(),
+            )],
+        ),
+    ];
+    for (name, edits) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let gw = tmp.path().join("east");
+        copy_dir(&base, &gw);
+        for (file, from, to) in &edits {
+            let p = gw.join(file);
+            let text = std::fs::read_to_string(&p).unwrap();
+            assert!(text.contains(from), "{name}: {file} has no `{from}`");
+            std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+        }
+        let text = std::fs::read_to_string(gw.join("usr/local/etc/racoon/psk.txt")).unwrap();
+        let mut secrets: Vec<String> = ipseclint::syntax::psk::parse(&text)
+            .entries()
+            .map(|e| e.key.expose().trim().to_string())
+            .collect();
+        secrets
+            .extend(["SekretSA1", "SekretSA2", "SekretApple1", "SekretApple0"].map(String::from));
+        let out = every_output(tmp.path(), "east");
+        for s in &secrets {
+            assert!(!out.contains(s.as_str()), "{name}: a key appears:\n{out}");
+        }
+    }
+}
+
+/// The same through a symlink in etc/rc.conf.d/ and a libreswan secrets
+/// file in a plain directory.
+#[test]
+fn keys_behind_symlinks_and_in_foreign_secrets_files_never_show() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gw = tmp.path().join("east");
+    copy_dir(
+        &project().join("corpus/pairs/clean-main-psk-ipfw/east"),
+        &gw,
+    );
+    std::fs::create_dir_all(gw.join("etc/rc.conf.d")).unwrap();
+    std::os::unix::fs::symlink(
+        "../../usr/local/etc/racoon/psk.txt",
+        gw.join("etc/rc.conf.d/racoon"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(gw.join("usr/local/etc/racoon/psk.txt")).unwrap();
+    let keys: Vec<String> = ipseclint::syntax::psk::parse(&text)
+        .entries()
+        .map(|e| e.key.expose().trim().to_string())
+        .collect();
+    let out = every_output(tmp.path(), "east");
+    for k in &keys {
+        assert!(
+            !out.contains(k.as_str()),
+            "rc.conf.d symlink: a key appears:\n{out}"
+        );
+    }
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::write(
+        plain.join("ipsec.secrets"),
+        "198.51.100.1 203.0.113.1 : PSK \"SekretLibre1quoted\"\n%any : PSK \"SekretLibre2any\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        plain.join("NOTES.md"),
+        "# Tunnel notes\n\nflush and spdflush first; then add the SAs.\n",
+    )
+    .unwrap();
+    let out = every_output(tmp.path(), "plain");
+    assert!(
+        !out.contains("SekretLibre"),
+        "libreswan secrets: a key appears:\n{out}"
+    );
+    let gcc = run_in(tmp.path(), &["--no-config", "--format", "gcc", "plain"]);
+    assert!(
+        !gcc.contains("IPS1301") && !gcc.contains("IPS1101"),
+        "a secrets file or notes taken for ipf/setkey:\n{gcc}"
+    );
+    assert!(
+        gcc.contains("ipsec.secrets:1:1: note:") && gcc.contains("does not check it"),
+        "the secrets file is not reported as not checked:\n{gcc}"
+    );
+}
+
+/// setkey's lexer reads a quoted key, `;` included, as one token: error
+/// recovery never splits a key there and shows its second half.
+#[test]
+fn a_semicolon_inside_a_quoted_key_keeps_the_key_masked() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("ipsec.conf"),
+        "add 192.0.2.1 192.0.2.2 esp 0x1000 -E aes-cbc \"abc;SekretAfterSemi1 two\" -Z hmac-md5 \"xyz;SekretAfterSemi2\";\n\
+         add 192.0.2.1 192.0.2.2 esp ; \"half;SekretAfterSemi3 x\" ;\n",
+    )
+    .unwrap();
+    let out = every_output(tmp.path(), "ipsec.conf");
+    assert!(out.contains("IPS1101"), "no syntax error reported:\n{out}");
+    assert!(!out.contains("SekretAfter"), "a key appears:\n{out}");
+}

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 mod firewall;
 mod gateway;
+mod secrets;
 
 pub use gateway::load_gateway;
 
@@ -51,6 +52,10 @@ pub struct Report {
     pub pairs: Vec<rules::pair::PairStatus>,
     /// The psk.txt files read (their comment rule differs: column 1 only).
     pub psk_files: Vec<crate::source::FileId>,
+    /// Every known key value, for the last scrub (`Report::scrub`).
+    secret_values: secrets::SecretValues,
+    /// Files read in a key role (psk.txt, setkey): their keys are known.
+    keyed: Vec<FileId>,
 }
 
 impl Report {
@@ -59,42 +64,6 @@ impl Report {
             .iter()
             .filter(|d| d.severity == sev)
             .count()
-    }
-    /// Register spans of a file that renderers must mask.
-    pub fn add_secrets(&mut self, file: FileId, spans: Vec<Span>) {
-        if spans.is_empty() {
-            return;
-        }
-        match self.secrets.iter_mut().find(|(f, _)| *f == file) {
-            Some((_, v)) => v.extend(spans),
-            None => self.secrets.push((file, spans)),
-        }
-    }
-    /// The file's text with every secret byte replaced by `*` (offsets
-    /// unchanged): the only text a renderer or the baseline may show.
-    pub fn masked_text(&self, file: FileId) -> String {
-        let text = &self.db.get(file).text;
-        let spans = self.secret_spans(file);
-        if spans.is_empty() {
-            return text.clone();
-        }
-        let mut bytes = text.as_bytes().to_vec();
-        for s in spans {
-            for b in bytes.iter_mut().take(s.end.min(text.len())).skip(s.start) {
-                if *b != b'\n' {
-                    *b = b'*';
-                }
-            }
-        }
-        String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-    }
-    pub fn secret_spans(&self, file: FileId) -> &[Span] {
-        self.secrets
-            .iter()
-            .find(|(f, _)| *f == file)
-            .map(|(_, s)| s.as_slice())
-            .unwrap_or(&[])
     }
 }
 
@@ -129,7 +98,9 @@ pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
         || name.starts_with("ipsec.conf")
         || name.contains("ipsec-tools.conf");
     let text = text?;
-    if is_strongswan(text) {
+    // Documents and other daemons' key files are never read as rules, even
+    // when they mention `flush;` or `pass in`.
+    if is_strongswan(text) || is_document(&name) || secrets::is_secrets_file(path) {
         return None;
     }
     if setkey_name {
@@ -154,16 +125,16 @@ pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
             FileKind::Ipf
         });
     }
-    let best = [
+    let mut ranked = [
         (counts.racoon, FileKind::RacoonConf),
         (counts.setkey, FileKind::Setkey),
         (counts.ipfw, FileKind::Ipfw),
         (counts.ipf, FileKind::Ipf),
         (counts.ipnat, FileKind::Ipnat),
-    ]
-    .into_iter()
-    .max_by_key(|(n, _)| *n)?;
-    (best.0 > 0).then_some(best.1)
+    ];
+    ranked.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    // A tie is no confidence: the file is reported, not checked as a guess.
+    (ranked[0].0 > 0 && ranked[0].0 > ranked[1].0).then_some(ranked[0].1)
 }
 
 /// How many lines of a file look like each format.
@@ -307,11 +278,54 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
     let (diags, pairs) = rules::pair::check(&site);
     report.diagnostics.extend(diags);
     report.pairs = pairs;
+    secrets::finish(&mut report);
     crate::suppress::apply(&report.db, &report.psk_files, &mut report.diagnostics);
     // After suppressions, so a directive for a rule that is off is not "unused".
     opts.config.apply_rules(&mut report.diagnostics);
     diagnostic::sort(&mut report.diagnostics, &report.db);
+    cap_findings(&mut report.diagnostics, &report.db);
     report
+}
+
+/// The most findings of one rule shown for one file.
+pub const MAX_FINDINGS_PER_RULE_AND_FILE: usize = 100;
+
+/// Keep the first findings of each rule in each file (in sorted order) and
+/// count the rest in one IPS9006 note at the first one left out.
+fn cap_findings(diagnostics: &mut Vec<Diagnostic>, db: &SourceDb) {
+    use std::collections::HashMap;
+    let mut seen: HashMap<(&'static str, FileId), (usize, Option<usize>)> = HashMap::new();
+    let mut keep = vec![true; diagnostics.len()];
+    for (i, d) in diagnostics.iter().enumerate() {
+        let e = seen.entry((d.rule.code, d.location.file)).or_default();
+        e.0 += 1;
+        if e.0 > MAX_FINDINGS_PER_RULE_AND_FILE {
+            keep[i] = false;
+            e.1.get_or_insert(i);
+        }
+    }
+    let mut notes: Vec<Diagnostic> = seen
+        .into_iter()
+        .filter_map(|((code, _), (n, first))| {
+            let d = &diagnostics[first?];
+            let more = n - MAX_FINDINGS_PER_RULE_AND_FILE;
+            Some(Diagnostic::new(
+                &rf::FINDINGS_CAPPED,
+                d.location.file,
+                d.location.span,
+                format!("{more} more {code} findings in this file are not shown (at most {MAX_FINDINGS_PER_RULE_AND_FILE} per rule and file)"),
+            ))
+        })
+        .collect();
+    let mut i = 0;
+    diagnostics.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    if !notes.is_empty() {
+        diagnostics.append(&mut notes);
+        diagnostic::sort(diagnostics, db);
+    }
 }
 
 fn collect_dir(
@@ -357,6 +371,7 @@ pub(crate) fn read_into_db(
     match fs.read(path) {
         Ok(read) => {
             let id = report.db.add(path.to_path_buf(), read.text);
+            report.db.set_real(id, fs.canonicalize(path).ok());
             if read.lossy {
                 report.diagnostics.push(Diagnostic::new(
                     &rf::NOT_UTF8,
@@ -412,7 +427,8 @@ fn lint_file(
 ) {
     // Skip unrecognised files in directories without reading them.
     let by_name = classify(path, None);
-    if !explicit && by_name.is_none() && !looks_like_config_name(path) {
+    let secrets_file = secrets::is_secrets_file(path);
+    if !explicit && by_name.is_none() && !looks_like_config_name(path) && !secrets_file {
         return;
     }
     let Some(id) = read_or_report(fs, path, report) else {
@@ -423,19 +439,21 @@ fn lint_file(
         // Nothing is known of its content (a key file under another name?): it is
         // all masked, so no renderer shows a line of it.
         report.add_secrets(id, vec![Span::new(0, text.len())]);
-        if explicit {
-            let msg = if is_strongswan(&text) {
-                "this looks like a strongSwan/Openswan ipsec.conf (`conn` sections), not a setkey file: ipseclint does not check it"
-            } else {
-                "ipseclint does not recognise this file (racoon.conf, psk.txt, setkey file or rc.conf)"
-            };
-            report.diagnostics.push(Diagnostic::new(
-                &rf::NOT_RECOGNISED,
-                id,
-                Span::new(0, 0),
-                msg,
-            ));
-        }
+        let msg = if secrets_file {
+            "this is a libreswan/strongSwan secrets file, not a racoon psk.txt: ipseclint does not check it and never shows it"
+        } else if is_strongswan(&text) {
+            "this looks like a strongSwan/Openswan ipsec.conf (`conn` sections), not a setkey file: ipseclint does not check it"
+        } else if explicit {
+            "ipseclint does not recognise this file (racoon.conf, psk.txt, setkey file or rc.conf)"
+        } else {
+            "ipseclint cannot tell from its content which configuration this is (racoon.conf, setkey, ipfw or ipf rules): it is not checked and its text is not shown"
+        };
+        report.diagnostics.push(Diagnostic::new(
+            &rf::NOT_RECOGNISED,
+            id,
+            Span::new(0, 0),
+            msg,
+        ));
         return;
     };
     let target = opts.target.or(opts.config.target).unwrap_or_default();
@@ -602,6 +620,8 @@ fn redact_secret_blocks(id: FileId, parsed: &mut syntax::racoon::Parsed, report:
 pub(crate) fn check_psk(id: FileId, text: &str, report: &mut Report) -> syntax::psk::PskFile {
     let psk = syntax::psk::parse(text);
     report.add_secrets(id, syntax::psk::secret_spans(&psk));
+    report.add_secret_values(secrets::psk_values(&psk, text));
+    report.keyed.push(id);
     report.psk_files.push(id);
     let cx = rules::psk::PskCtx {
         file: id,
@@ -620,6 +640,8 @@ pub(crate) fn check_setkey(
 ) -> syntax::setkey::SetkeyFile {
     let mut parsed = syntax::setkey::parse(id, text);
     report.add_secrets(id, parsed.secrets.clone());
+    report.add_secret_values(secrets::setkey_values(&parsed.secrets, text));
+    report.keyed.push(id);
     report.diagnostics.extend(parsed.diagnostics);
     let cx = rules::setkey::SetkeyCtx {
         file: id,
@@ -659,6 +681,21 @@ pub(crate) fn check_rc(
     };
     report.diagnostics.extend(rules::rcconf::check(&cx));
     rc
+}
+
+fn is_document(name: &str) -> bool {
+    [
+        ".md",
+        ".markdown",
+        ".rst",
+        ".txt",
+        ".html",
+        ".htm",
+        ".pdf",
+        ".org",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
 }
 
 fn looks_like_config_name(path: &Path) -> bool {

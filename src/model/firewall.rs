@@ -171,7 +171,7 @@ impl Decision {
 /// when that can be said without evaluating it packet by packet (for
 /// shadowing and reachability analyses). A packet is in the space when every
 /// field admits it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct HeaderSpace {
     /// Directions admitted (empty: the space is empty).
     pub dirs: Vec<Dir>,
@@ -190,7 +190,7 @@ pub struct HeaderSpace {
 }
 
 /// Addresses: any, inside some networks, or outside all of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AddrSpace {
     Any,
     In(Vec<ipnet::IpNet>),

@@ -11,7 +11,7 @@ use crate::model::firewall::{
     iface_pattern_matches, AddrSpace, Dir, HeaderSpace, MatchOrder, Packet, RuleEffect, RuleInfo,
 };
 use biodivine_lib_bdd::{Bdd, BddVariable, BddVariableSet};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// A rule that can never decide a packet, and the rules that take its packets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -546,8 +546,10 @@ fn sample(s: &HeaderSpace) -> Vec<Packet> {
 /// For each rule, an index finds the few rules that can overlap it (earlier
 /// ones for first match; earlier `quick` and later ones for last match);
 /// a BDD over the header bits then decides exactly whether they cover it.
-pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
+pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Shadowing {
     let enc = Encoder::new(rules);
+    let twins = Twins::new(rules);
+    let mut work = 0usize;
     let universe = enc.universe();
     let bounds: Vec<Option<Bounds>> = rules
         .iter()
@@ -564,6 +566,16 @@ pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
     let mut out = Vec::new();
     for (i, r) in rules.iter().enumerate() {
         let Some(b) = &bounds[i] else { continue };
+        // A rule written twice: its twin takes all its packets, found in
+        // constant time (a file of one rule repeated stays linear).
+        if let Some(j) = twins.taker(i, order, r.quick) {
+            out.push(Shadowed {
+                rule: i,
+                by: vec![j],
+                same_effect: rules[j].effect == r.effect,
+            });
+            continue;
+        }
         // A rule that matches nothing at all (ports on a protocol without
         // ports) is not shadowed: it is broken, and reported as such.
         if let Some(sp) = &rules[i].space {
@@ -580,8 +592,15 @@ pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
             MatchOrder::FirstMatch => j < i,
             MatchOrder::LastMatch => (j < i && rules[j].quick) || (j > i && !r.quick),
         };
-        let cands: Vec<usize> = index
-            .candidates(b, rules.len())
+        let raw = index.candidates(b, rules.len());
+        work += raw.len();
+        if work > MAX_WORK {
+            return Shadowing {
+                rules: out,
+                stopped_at: Some(i),
+            };
+        }
+        let cands: Vec<usize> = raw
             .into_iter()
             .filter(|j| {
                 *j != i && takes(*j) && bounds[*j].as_ref().is_some_and(|o| o.may_intersect(b))
@@ -639,7 +658,60 @@ pub fn shadowed_rules(rules: &[RuleInfo], order: MatchOrder) -> Vec<Shadowed> {
             });
         }
     }
-    out
+    Shadowing {
+        rules: out,
+        stopped_at: None,
+    }
+}
+
+/// How many candidate rules the analysis looks at in all before it stops:
+/// wide rules that differ only in a port overlap every other one, and a
+/// generated ruleset of 100,000 of them would take minutes.
+const MAX_WORK: usize = 20_000_000;
+
+/// What the shadowing analysis found, and where it stopped if the ruleset
+/// was too large to finish.
+#[derive(Debug, Default)]
+pub struct Shadowing {
+    pub rules: Vec<Shadowed>,
+    /// The first rule not analysed (the work bound was reached).
+    pub stopped_at: Option<usize>,
+}
+
+/// Rules with the same header space, in file order.
+struct Twins<'a> {
+    rules: &'a [RuleInfo],
+    by_space: HashMap<&'a HeaderSpace, Vec<usize>>,
+}
+
+impl<'a> Twins<'a> {
+    fn new(rules: &'a [RuleInfo]) -> Self {
+        let mut by_space: HashMap<&HeaderSpace, Vec<usize>> = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(s) = r.space.as_ref().filter(|_| decides(r)) {
+                by_space.entry(s).or_default().push(i);
+            }
+        }
+        Twins { rules, by_space }
+    }
+
+    /// The twin that decides rule `i`'s packets before it: the first
+    /// earlier one (first match); the first earlier `quick` one, else the
+    /// last later one when `i` is not quick (last match).
+    fn taker(&self, i: usize, order: MatchOrder, quick: bool) -> Option<usize> {
+        let same = self.by_space.get(self.rules[i].space.as_ref()?)?;
+        if same.len() < 2 {
+            return None;
+        }
+        match order {
+            MatchOrder::FirstMatch => same.first().copied().filter(|j| *j < i),
+            MatchOrder::LastMatch => same
+                .iter()
+                .copied()
+                .find(|j| *j < i && self.rules[*j].quick)
+                .or_else(|| same.last().copied().filter(|j| *j > i && !quick)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -727,7 +799,7 @@ mod tests {
                 },
             ),
         ];
-        let s = shadowed_rules(&rules, MatchOrder::FirstMatch);
+        let s = shadowed_rules(&rules, MatchOrder::FirstMatch).rules;
         assert_eq!(s.len(), 2, "{s:?}");
         assert_eq!(s[0].rule, 1);
         assert_eq!(s[0].by, vec![0]);
@@ -776,7 +848,7 @@ mod tests {
                 },
             ),
         ];
-        let s = shadowed_rules(&rules, MatchOrder::LastMatch);
+        let s = shadowed_rules(&rules, MatchOrder::LastMatch).rules;
         let dead: Vec<usize> = s.iter().map(|x| x.rule).collect();
         // Rule 2 is taken by the earlier quick rule; rule 0 survives for outbound packets.
         assert_eq!(dead, vec![2]);
@@ -817,7 +889,7 @@ mod tests {
                 },
             ),
         ];
-        let s = shadowed_rules(&rules, MatchOrder::FirstMatch);
+        let s = shadowed_rules(&rules, MatchOrder::FirstMatch).rules;
         assert_eq!(s.iter().map(|x| x.rule).collect::<Vec<_>>(), vec![1]);
     }
 }

@@ -3,9 +3,10 @@
 use crate::diagnostic::{register, rule};
 
 rule!(NOT_RECOGNISED, "IPS9001", "file-not-recognised", Info,
-    "A file given on the command line is not a configuration ipseclint checks.",
+    "A file given on the command line, or found in a plain directory, is not a configuration ipseclint can place.",
     why: "ipseclint recognises files by name and content. A strongSwan-style ipsec.conf, for\n\
-          example, is not a setkey file: it configures a different IKE daemon.",
+          example, is not a setkey file: it configures a different IKE daemon. A file whose content\n\
+          cannot be placed with confidence is reported once and never shown: it may hold keys.",
     bad: "conn office\n    left=%defaultroute",
     good: "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/203.0.113.1-198.51.100.1/require;",
     log: None);
@@ -42,10 +43,20 @@ rule!(BAD_SUPPRESSION, "IPS9005", "invalid-suppression", Warning,
     good: "# ipseclint: ignore[IPS2003] the peer is decommissioned next week",
     log: None);
 
+rule!(FINDINGS_CAPPED, "IPS9006", "findings-capped", Info,
+    "One rule found more than 100 problems in one file: the rest are counted, not shown.",
+    why: "A generated or repeated file (a loop that adds the same rule a thousand times) can yield\n\
+          thousands of identical findings; the first hundred show the problem, and the count says how\n\
+          far it goes. Fix those and run again.",
+    bad: "add 100 allow udp from any to any 500    # the same line 5,000 times",
+    good: "add 100 allow udp from any to any 500",
+    log: None);
+
 register![
     NOT_RECOGNISED,
     NOT_UTF8,
     TOO_LARGE,
     UNUSED_SUPPRESSION,
-    BAD_SUPPRESSION
+    BAD_SUPPRESSION,
+    FINDINGS_CAPPED
 ];

@@ -400,7 +400,23 @@ fn shadowed(cx: &FirewallCtx, out: &mut Vec<Diagnostic>) {
 fn shadowed_in(fw: &LoadedFirewall, out: &mut Vec<Diagnostic>) {
     {
         let rules = fw.ruleset.rules();
-        for s in shadowed_rules(&rules, fw.ruleset.order()) {
+        let shadowing = shadowed_rules(&rules, fw.ruleset.order());
+        if let Some(stop) = shadowing.stopped_at {
+            let r = &rules[stop];
+            out.push(
+                Diagnostic::new(
+                    &SHADOWED_RULE,
+                    r.rule.file,
+                    r.rule.span,
+                    format!(
+                        "the shadowing analysis stops at this rule: the ruleset of {} rules is too large to compare every pair; rules from here on are not checked for shadowing",
+                        rules.len()
+                    ),
+                )
+                .with_severity(Severity::Info),
+            );
+        }
+        for s in shadowing.rules {
             let r = &rules[s.rule];
             let sev = if s.same_effect {
                 Severity::Info

@@ -1352,6 +1352,8 @@ struct Evaluator<'a> {
     diags: Vec<Diagnostic>,
     seen: HashSet<(Span, String)>,
     steps: usize,
+    /// A bound was hit: nothing more is run (it has been reported).
+    stopped: bool,
     exited: bool,
     /// Everything after an undecided `exit`/`return` is conditional.
     maybe_left: bool,
@@ -1364,6 +1366,9 @@ const MAX_STEPS: usize = 200_000;
 const MAX_VALUE: usize = 16 << 10;
 const MAX_DEPTH: usize = 40;
 const MAX_LOOP: usize = 10_000;
+/// The most ipfw commands one script may add: nested loops multiply, and
+/// five loops of ten would add 100,000 rules (a real ruleset has hundreds).
+const MAX_COMMANDS: usize = 10_000;
 
 fn is_rc_source(path: &str) -> bool {
     matches!(
@@ -1432,6 +1437,7 @@ impl<'a> Evaluator<'a> {
             diags: Vec::new(),
             seen: HashSet::new(),
             steps: 0,
+            stopped: false,
             exited: false,
             maybe_left: false,
             in_pipe: 0,
@@ -1440,6 +1446,17 @@ impl<'a> Evaluator<'a> {
 
     fn conditional(&self) -> bool {
         self.frame.conditional > 0 || self.maybe_left
+    }
+
+    /// A bound is hit: say where, once, and run nothing more.
+    fn stop(&mut self, span: Span, why: String) {
+        if !self.stopped {
+            self.stopped = true;
+            self.note(
+                span,
+                format!("not evaluated from here on: {why} (a bound of ipseclint's, so that a small script cannot run for minutes)"),
+            );
+        }
     }
 
     fn note(&mut self, span: Span, msg: String) {
@@ -1690,7 +1707,20 @@ impl<'a> Evaluator<'a> {
 
     fn run(&mut self, node: &Node) -> Flow {
         self.steps += 1;
-        if self.steps > MAX_STEPS {
+        if self.steps > MAX_STEPS && !self.stopped {
+            let at = match node {
+                Node::Simple { span, .. }
+                | Node::Case { span, .. }
+                | Node::For { span, .. }
+                | Node::While { span, .. } => *span,
+                _ => self.out.last().map_or(Span::new(0, 0), |c| c.command.span),
+            };
+            self.stop(
+                at,
+                format!("the script runs more than {MAX_STEPS} commands"),
+            );
+        }
+        if self.stopped {
             return Flow::Exit;
         }
         match node {
@@ -2452,6 +2482,14 @@ impl<'a> Evaluator<'a> {
     }
 
     fn emit(&mut self, command: IpfwCommand) {
+        if self.out.len() >= MAX_COMMANDS {
+            let at = command.span;
+            self.stop(
+                at,
+                format!("the script adds more than {MAX_COMMANDS} ipfw rules"),
+            );
+            return;
+        }
         let conditional = self.conditional();
         self.out.push(ShCommand {
             command,
