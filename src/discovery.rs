@@ -247,6 +247,15 @@ impl Modes {
         // Both files are read only when they lie inside the root (not through
         // a symlink out of it).
         let inside = |p: &Path| fs.exists(p) && contained(fs, root, p).is_ok();
+        // `--live`: the file system is the truth, even where a copied
+        // `.mtree` is still lying around with older modes.
+        if live {
+            return Modes {
+                source: Some(ModeSource::Live),
+                entries: HashMap::new(),
+                live_root: Some(root.to_path_buf()),
+            };
+        }
         let mtree = root.join(".mtree");
         let etckeeper = root.join("etc/.etckeeper");
         if let Some(t) = inside(&mtree).then(|| fs.read(&mtree).ok()).flatten() {
@@ -264,13 +273,6 @@ impl Modes {
                 source: Some(ModeSource::Etckeeper),
                 entries: parse_etckeeper(&t.text),
                 live_root: None,
-            };
-        }
-        if live {
-            return Modes {
-                source: Some(ModeSource::Live),
-                entries: HashMap::new(),
-                live_root: Some(root.to_path_buf()),
             };
         }
         Modes::default()

@@ -286,6 +286,23 @@ fn symlinks_out_of_the_root_are_not_followed_and_live_reads_modes() {
     assert!(r.db.files().iter().all(|f| f.path != secret));
     // --live reads the real mode (0644) — and, when not root, the owner.
     assert!(c.contains(&"IPS4013"), "{c:?}");
+    // A copied `.mtree` that still says 0600 does not win over the file system.
+    std::fs::write(
+        root.join(".mtree"),
+        "#mtree\n./usr/local/etc/racoon/psk.txt type=file uid=0 mode=0600\n",
+    )
+    .unwrap();
+    let r = lint(
+        &[Input { path: root.clone() }],
+        &DiskFs,
+        &LintOptions {
+            target: None,
+            live: true,
+            ..Default::default()
+        },
+    );
+    let c = codes(&r);
+    assert!(c.contains(&"IPS4013"), "with a stale .mtree: {c:?}");
 }
 
 /// An `.mtree` or an include directory that is a symlink out of the root is
