@@ -272,15 +272,20 @@ fn symlinks_out_of_the_root_are_not_followed_and_live_reads_modes() {
     std::os::unix::fs::symlink(&secret, root.join("etc/ipsec.conf")).unwrap();
     let psk = root.join("usr/local/etc/racoon/psk.txt");
     std::fs::set_permissions(&psk, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let r = lint(
-        &[Input { path: root.clone() }],
-        &DiskFs,
-        &LintOptions {
-            target: None,
-            live: true,
-            ..Default::default()
-        },
-    );
+    let live = |root: &std::path::Path| {
+        lint(
+            &[Input {
+                path: root.to_path_buf(),
+            }],
+            &DiskFs,
+            &LintOptions {
+                target: None,
+                live: true,
+                ..Default::default()
+            },
+        )
+    };
+    let r = live(&root);
     let c = codes(&r);
     assert!(c.contains(&"IPS4017"), "{c:?}");
     assert!(r.db.files().iter().all(|f| f.path != secret));
@@ -292,16 +297,7 @@ fn symlinks_out_of_the_root_are_not_followed_and_live_reads_modes() {
         "#mtree\n./usr/local/etc/racoon/psk.txt type=file uid=0 mode=0600\n",
     )
     .unwrap();
-    let r = lint(
-        &[Input { path: root.clone() }],
-        &DiskFs,
-        &LintOptions {
-            target: None,
-            live: true,
-            ..Default::default()
-        },
-    );
-    let c = codes(&r);
+    let c = codes(&live(&root));
     assert!(c.contains(&"IPS4013"), "with a stale .mtree: {c:?}");
 }
 

@@ -280,10 +280,7 @@ fn quoted_secrets(text: &str) -> (Vec<Span>, Vec<String>) {
 
 /// Where the secret part of a line starts, if a key word opens it.
 fn after_key_word(line: &str) -> Option<usize> {
-    let words: Vec<(usize, &str)> = line
-        .split_whitespace()
-        .map(|w| (w.as_ptr() as usize - line.as_ptr() as usize, w))
-        .collect();
+    let words: Vec<(usize, &str)> = tokens_with_offsets(line).collect();
     for (i, (pos, w)) in words.iter().enumerate() {
         let w_bare = w.trim_start_matches(':');
         let is_key = match w_bare {
