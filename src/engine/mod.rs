@@ -598,7 +598,7 @@ fn redact_secret_blocks(id: FileId, parsed: &mut syntax::racoon::Parsed, report:
         .items
         .iter()
         .filter_map(|i| match i {
-            TopItem::Block(b) if matches!(b.keyword.value.as_str(), "radiuscfg" | "ldapcfg") => {
+            TopItem::Block(b) if matches!(&*b.keyword.value, "radiuscfg" | "ldapcfg") => {
                 Some(b.span)
             }
             _ => None,

@@ -233,7 +233,7 @@ fn describe(p: &Phase1Proposal, r: &Remote) -> String {
     let n = |a: &Option<crate::model::racoon::AlgRef>| {
         a.as_ref().map_or("?".to_string(), |x| match &x.keylen {
             Some(k) => format!("{} {}", x.name, k.value),
-            None => x.name.clone(),
+            None => x.name.to_string(),
         })
     };
     let dh = match p.dh_group.as_ref().map(|d| d.value) {
@@ -244,7 +244,7 @@ fn describe(p: &Phase1Proposal, r: &Remote) -> String {
         "{}/{}/{}/{}, lifetime {} s",
         n(&p.encryption),
         n(&p.hash),
-        p.auth_method.as_ref().map_or("?", |m| m.value.as_str()),
+        p.auth_method.as_ref().map_or("?", |m| &*m.value),
         dh,
         lifetime(p, r)
     )
@@ -256,8 +256,7 @@ fn my_id(r: &Remote, addr: IpAddr) -> (String, Option<String>) {
         Some(s) => {
             let kind = s
                 .word(0)
-                .map(|w| w.value.clone())
-                .unwrap_or_else(|| "address".into());
+                .map_or_else(|| "address".to_string(), |w| w.value.to_string());
             let v = s.values.iter().find_map(|v| match v {
                 Value::Quoted(q) => Some(q.value.clone()),
                 Value::Address(a) => Some(a.text.clone()),
@@ -280,7 +279,7 @@ fn my_id(r: &Remote, addr: IpAddr) -> (String, Option<String>) {
 /// must agree, and addresses compare as addresses (`2001:DB8::1` is
 /// `2001:db8::1`).
 fn same_identifier(s: &crate::syntax::racoon::Setting, sent: &(String, Option<String>)) -> bool {
-    let kind = s.word(0).map_or("address", |w| w.value.as_str());
+    let kind = s.word(0).map_or("address", |w| &*w.value);
     let Some(value) = &sent.1 else {
         return false;
     };

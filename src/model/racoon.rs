@@ -41,7 +41,7 @@ pub enum RemoteSelector {
 /// An algorithm as written: canonical name, optional key length, span.
 #[derive(Clone, Debug)]
 pub struct AlgRef {
-    pub name: String,
+    pub name: ast::Word,
     pub keylen: Option<Spanned<u64>>,
     pub span: Span,
     pub name_span: Span,
@@ -66,7 +66,7 @@ pub struct Phase1Proposal {
     pub close: Option<Span>,
     pub encryption: Option<AlgRef>,
     pub hash: Option<AlgRef>,
-    pub auth_method: Option<Spanned<String>>,
+    pub auth_method: Option<Spanned<ast::Word>>,
     pub dh_group: Option<Spanned<DhGroup>>,
     pub lifetime: Option<Spanned<u64>>,
     pub gss_id: Option<Span>,
@@ -148,13 +148,18 @@ pub struct RacoonModel {
     pub remotes: Vec<Remote>,
     pub sainfos: Vec<Sainfo>,
     pub psk_path: Option<Spanned<String>>,
-    pub log_level: Option<Spanned<String>>,
+    pub log_level: Option<Spanned<ast::Word>>,
     pub includes: Vec<Spanned<String>>,
     pub listen: Vec<Spanned<IpAddr>>,
 }
 
 pub fn build(conf: &RacoonConf) -> RacoonModel {
     let mut m = RacoonModel::default();
+    // Sized up front: doubling would leave up to half of a large file's
+    // remotes unused.
+    let count = |f: fn(&TopItem) -> bool| conf.items.iter().filter(|i| f(i)).count();
+    m.remotes.reserve_exact(count(|i| matches!(i, TopItem::Remote(_))));
+    m.sainfos.reserve_exact(count(|i| matches!(i, TopItem::Sainfo(_))));
     for item in &conf.items {
         match item {
             TopItem::Setting(s)
@@ -256,11 +261,12 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
         out.proposals = body.proposals.iter().map(proposal).collect();
     }
     let mut own_peers = Vec::new();
+    out.own.reserve_exact(body.settings.len());
     for s in &body.settings {
         out.own.push(s.clone());
-        let word = s.word(0).map(|w| w.value.as_str());
+        let word = s.word(0).map(|w| &*w.value);
         let on = matches!(word, Some("on" | "require" | "unique" | "force"));
-        match s.keyword.value.as_str() {
+        match &*s.keyword.value {
             "remote_address" => {
                 out.remote_address = s.values.iter().find_map(|v| match v {
                     Value::Address(a) => a.ip.map(|ip| Spanned::new(ip, a.span)),
@@ -273,7 +279,7 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
                     .iter()
                     .filter_map(|v| match v {
                         Value::Word(w) => Some(Spanned::new(
-                            match w.value.as_str() {
+                            match &*w.value {
                                 "main" => ExchangeMode::Main,
                                 "aggressive" => ExchangeMode::Aggressive,
                                 _ => ExchangeMode::Base,
@@ -351,7 +357,7 @@ fn proposal(b: &ast::Block) -> Phase1Proposal {
             Value::Algorithm(a) => Some(AlgRef::from_ast(a)),
             _ => None,
         });
-        match s.keyword.value.as_str() {
+        match &*s.keyword.value {
             "encryption_algorithm" => p.encryption = alg,
             "hash_algorithm" => p.hash = alg,
             "authentication_method" => p.auth_method = s.word(0).cloned(),
@@ -388,8 +394,10 @@ fn sainfo(s: &ast::Sainfo) -> Sainfo {
                     _ => None,
                 })
                 .collect::<Vec<_>>()
+                .into_boxed_slice()
+                .into_vec() // no room for four when the list has one or two
         };
-        match st.keyword.value.as_str() {
+        match &*st.keyword.value {
             "encryption_algorithm" => out.encryption = algs(),
             "authentication_algorithm" => out.authentication = algs(),
             "compression_algorithm" => out.compression = algs(),

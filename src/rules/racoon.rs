@@ -80,7 +80,7 @@ fn remotes_with_body<'a>(
         .items
         .iter()
         .filter_map(|i| match i {
-            TopItem::Remote(r) => Some(r),
+            TopItem::Remote(r) => Some(&**r),
             _ => None,
         })
         .zip(cx.model.remotes.iter())
@@ -217,7 +217,7 @@ rule!(ALGORITHM_CLASS, "IPS2005", "algorithm-class-mismatch", Error,
     log: Some("algorithm mismatched 1"));
 
 fn class_check(cx: &RacoonCtx, a: &AlgRef, class: AlgClass, out: &mut Vec<Diagnostic>) {
-    if class == AlgClass::Phase1Cipher && matches!(a.name.as_str(), "idea" | "rc5") {
+    if class == AlgClass::Phase1Cipher && matches!(&*a.name, "idea" | "rc5") {
         out.push(
             Diagnostic::new(&ALGORITHM_CLASS, cx.file, a.name_span, format!("`{}` is not supported by racoon as the FreeBSD port builds it (RC5 and IDEA options are off)", a.name))
                 .with_help("use `aes`"),
@@ -709,7 +709,7 @@ fn identifier_value(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
             .iter()
             .filter(|s| s.is("my_identifier") || s.is("peers_identifier"))
         {
-            let kind = s.word(0).map(|w| w.value.as_str()).unwrap_or("");
+            let kind = s.word(0).map(|w| &*w.value).unwrap_or("");
             let has_value = s
                 .values
                 .iter()

@@ -2,7 +2,12 @@
 
 use crate::source::Span;
 use crate::syntax::Spanned;
+use std::borrow::Cow;
 use std::net::IpAddr;
+
+/// A keyword or bare word. Words the grammar spells out are borrowed from it,
+/// so a large file does not allocate one string per statement.
+pub type Word = Cow<'static, str>;
 
 /// A whole racoon.conf.
 #[derive(Clone, Debug, Default)]
@@ -13,10 +18,11 @@ pub struct RacoonConf {
 }
 
 #[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)] // one per statement; boxing buys nothing here
+// Remote and sainfo are boxed: a file of a million one-line settings would
+// otherwise cost a sainfo's size (about 700 bytes) per line.
 pub enum TopItem {
-    Remote(Remote),
-    Sainfo(Sainfo),
+    Remote(Box<Remote>),
+    Sainfo(Box<Sainfo>),
     /// listen, timer, padding, privsep, mode_cfg, ldapcfg, radiuscfg.
     Block(Block),
     /// path, include, log, pfkey_buffer, gss_id_enc, complex_bundle.
@@ -27,7 +33,7 @@ pub enum TopItem {
 #[derive(Clone, Debug)]
 pub struct Setting {
     pub span: Span,
-    pub keyword: Spanned<String>,
+    pub keyword: Spanned<Word>,
     pub values: Vec<Value>,
 }
 
@@ -36,7 +42,7 @@ impl Setting {
         self.keyword.value == kw
     }
     /// The n-th value that is a bare word.
-    pub fn word(&self, n: usize) -> Option<&Spanned<String>> {
+    pub fn word(&self, n: usize) -> Option<&Spanned<Word>> {
         self.values
             .iter()
             .filter_map(|v| match v {
@@ -62,7 +68,7 @@ impl Setting {
 /// A value in a statement.
 #[derive(Clone, Debug)]
 pub enum Value {
-    Word(Spanned<String>),
+    Word(Spanned<Word>),
     Number(Spanned<u64>),
     /// A quoted string, without its quotes.
     Quoted(Spanned<String>),
@@ -78,7 +84,8 @@ pub enum Value {
 impl Value {
     pub fn span(&self) -> Span {
         match self {
-            Value::Word(s) | Value::Quoted(s) => s.span,
+            Value::Word(s) => s.span,
+            Value::Quoted(s) => s.span,
             Value::Number(s) | Value::Time(s) | Value::Bytes(s) => s.span,
             Value::Port(s) => s.span,
             Value::Address(a) => a.span,
@@ -91,7 +98,7 @@ impl Value {
 #[derive(Clone, Debug)]
 pub struct Algorithm {
     pub span: Span,
-    pub name: Spanned<String>,
+    pub name: Spanned<Word>,
     pub keylen: Option<Spanned<u64>>,
 }
 
@@ -110,7 +117,7 @@ pub struct Address {
 #[derive(Clone, Debug)]
 pub struct Block {
     pub span: Span,
-    pub keyword: Spanned<String>,
+    pub keyword: Spanned<Word>,
     pub settings: Vec<Setting>,
     /// The closing `}`; `None` when it is missing.
     pub close: Option<Span>,
@@ -170,15 +177,15 @@ pub enum SainfoId {
     ClientAddr(Span),
     Address {
         span: Span,
-        id_type: Spanned<String>,
+        id_type: Spanned<Word>,
         address: Address,
         /// `[N]` or `[any]` (`Some(None)`).
         port: Option<Spanned<Option<u16>>>,
-        proto: Spanned<String>,
+        proto: Spanned<Word>,
     },
     Named {
         span: Span,
-        id_type: Spanned<String>,
+        id_type: Spanned<Word>,
         value: Spanned<String>,
     },
 }

@@ -2,7 +2,7 @@
 
 use super::ast::*;
 use super::errors::{explain_skipped, Context};
-use super::{RacoonParser, Rule, BAD_ADDRESS, SYNTAX_ERROR, UNCLOSED_BLOCK};
+use super::{intern, RacoonParser, Rule, BAD_ADDRESS, SYNTAX_ERROR, UNCLOSED_BLOCK};
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::syntax::{span_of, Spanned};
@@ -23,35 +23,14 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let mut lw = Lowerer {
         file,
         text,
+        base: 0,
         diags: Vec::new(),
     };
     let mut conf = RacoonConf::default();
-    match RacoonParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
-            let file_pair = pairs.next().expect("file rule");
-            for p in file_pair.into_inner() {
-                match p.as_rule() {
-                    Rule::EOI => {}
-                    Rule::bad_top => lw.skipped(p, Context::Top),
-                    _ => {
-                        if let Some(item) = lw.top(p) {
-                            conf.items.push(item)
-                        }
-                    }
-                }
-            }
-        }
-        // The recovery rules accept any input; this is a safety net only.
-        Err(e) => {
-            let (pos, _) = crate::syntax::pest_failure(&e);
-            lw.diags.push(Diagnostic::new(
-                &SYNTAX_ERROR,
-                file,
-                Span::new(pos, pos),
-                "racoon cannot parse this file",
-            ));
-        }
+    while let Some(item) = lw.next_top() {
+        conf.items.extend(item);
     }
+    conf.items.shrink_to_fit();
     lw.diags.extend(super::stray::check(file, text));
     conf.first_error = crate::syntax::first_error(text, &lw.diags);
     Parsed {
@@ -63,12 +42,49 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
 struct Lowerer<'t> {
     file: FileId,
     text: &'t str,
+    /// Where the statement being lowered was parsed from: pest's positions are
+    /// relative to it.
+    base: usize,
     diags: Vec<Diagnostic>,
 }
 
 impl<'t> Lowerer<'t> {
+    /// Parse and lower the next top-level statement, and move `base` past it.
+    /// The item is `None` for a skipped statement; `None` itself means the end.
+    fn next_top(&mut self) -> Option<Option<TopItem>> {
+        let from = self.base;
+        let rest = &self.text[from..];
+        let one = match RacoonParser::parse(Rule::top_one, rest) {
+            Ok(mut pairs) => pairs.next().expect("top_one rule"),
+            // The recovery rules accept any input; this is a safety net only.
+            Err(e) => {
+                let (pos, _) = crate::syntax::pest_failure(&e);
+                let at = from + pos;
+                self.diags.push(Diagnostic::new(
+                    &SYNTAX_ERROR,
+                    self.file,
+                    Span::new(at, at),
+                    "racoon cannot parse this file",
+                ));
+                return None;
+            }
+        };
+        let p = one.into_inner().next()?;
+        let end = from + p.as_span().end();
+        let item = match p.as_rule() {
+            Rule::EOI => return None,
+            Rule::bad_top => {
+                self.skipped(p, Context::Top);
+                None
+            }
+            _ => self.top(p),
+        };
+        self.base = end;
+        Some(item)
+    }
+
     fn sp(&self, p: &Pair<'_, Rule>) -> Span {
-        span_of(p.as_span(), 0)
+        span_of(p.as_span(), self.base)
     }
 
     fn skipped(&mut self, p: Pair<'_, Rule>, ctx: Context) {
@@ -79,8 +95,8 @@ impl<'t> Lowerer<'t> {
 
     fn top(&mut self, p: Pair<'_, Rule>) -> Option<TopItem> {
         match p.as_rule() {
-            Rule::remote => Some(TopItem::Remote(self.remote(p))),
-            Rule::sainfo => Some(TopItem::Sainfo(self.sainfo(p))),
+            Rule::remote => Some(TopItem::Remote(Box::new(self.remote(p)))),
+            Rule::sainfo => Some(TopItem::Sainfo(Box::new(self.sainfo(p)))),
             Rule::privsep => Some(TopItem::Block(self.block(p, Context::Privsep))),
             Rule::padding => Some(TopItem::Block(self.block(p, Context::Padding))),
             Rule::listen => Some(TopItem::Block(self.block(p, Context::Listen))),
@@ -97,7 +113,7 @@ impl<'t> Lowerer<'t> {
         let span = self.sp(&p);
         let mut inner = p.into_inner();
         let kw = inner.next().expect("block keyword");
-        let keyword = Spanned::new(kw.as_str().to_string(), self.sp(&kw));
+        let keyword = Spanned::new(intern(kw.as_str()), self.sp(&kw));
         let mut settings = Vec::new();
         let mut close = None;
         for c in inner {
@@ -141,8 +157,10 @@ impl<'t> Lowerer<'t> {
         let mut keyword = None;
         let mut values = Vec::new();
         self.collect(p, &mut keyword, &mut values);
+        // A Vec grows to four values at its first push; most settings have one.
+        values.shrink_to_fit();
         let keyword = keyword
-            .unwrap_or_else(|| Spanned::new(String::new(), Span::new(span.start, span.start)));
+            .unwrap_or_else(|| Spanned::new(Word::Borrowed(""), Span::new(span.start, span.start)));
         Setting {
             span,
             keyword,
@@ -153,7 +171,7 @@ impl<'t> Lowerer<'t> {
     fn collect(
         &mut self,
         p: Pair<'_, Rule>,
-        keyword: &mut Option<Spanned<String>>,
+        keyword: &mut Option<Spanned<Word>>,
         values: &mut Vec<Value>,
     ) {
         for c in p.into_inner() {
@@ -161,7 +179,7 @@ impl<'t> Lowerer<'t> {
                 Rule::semi => {}
                 Rule::lifetime | Rule::dh_value => self.collect(c, keyword, values),
                 _ if keyword.is_none() => {
-                    *keyword = Some(Spanned::new(c.as_str().to_string(), self.sp(&c)));
+                    *keyword = Some(Spanned::new(intern(c.as_str()), self.sp(&c)));
                 }
                 _ => values.push(self.value(c)),
             }
@@ -180,11 +198,11 @@ impl<'t> Lowerer<'t> {
                 let n = it.next().map(|n| self.number(&n).value).unwrap_or(0);
                 let unit = it
                     .next()
-                    .map(|u| u.as_str().to_string())
+                    .map(|u| u.as_str())
                     .unwrap_or_default();
-                let mult = unit_multiplier(&unit);
+                let mult = unit_multiplier(unit);
                 let total = n.saturating_mul(mult);
-                if unit_is_time(&unit) {
+                if unit_is_time(unit) {
                     Value::Time(Spanned::new(total, span))
                 } else {
                     Value::Bytes(Spanned::new(total, span))
@@ -193,11 +211,11 @@ impl<'t> Lowerer<'t> {
             Rule::algorithm => {
                 let mut it = c.into_inner();
                 let name = it.next().expect("alg name");
-                let name = Spanned::new(name.as_str().to_string(), self.sp(&name));
+                let name = Spanned::new(intern(name.as_str()), self.sp(&name));
                 let keylen = it.next().map(|k| self.number(&k));
                 Value::Algorithm(Algorithm { span, name, keylen })
             }
-            _ => Value::Word(Spanned::new(c.as_str().to_string(), span)),
+            _ => Value::Word(Spanned::new(intern(c.as_str()), span)),
         }
     }
 
@@ -218,15 +236,16 @@ impl<'t> Lowerer<'t> {
     /// `address` or `addr_spec`; reports literals that are not IP addresses.
     fn address(&mut self, p: Pair<'_, Rule>) -> Address {
         let span = self.sp(&p);
-        let text = p.as_str().to_string();
+        let p_text = p.as_str();
+        let text = p_text.to_string();
         let (mut ip_text, mut range_end, mut prefix) = (None, None, None);
         if p.as_rule() == Rule::address {
-            ip_text = Some((p.as_str().to_string(), span));
+            ip_text = Some((p.as_str(), span));
         } else {
             for c in p.into_inner() {
                 let s = self.sp(&c);
                 match c.as_rule() {
-                    Rule::address => ip_text = Some((c.as_str().to_string(), s)),
+                    Rule::address => ip_text = Some((c.as_str(), s)),
                     Rule::range_end => {
                         let t = &c.as_str()[1..];
                         let ip = self.ip(t, Span::new(s.start + 1, s.end));
@@ -240,8 +259,8 @@ impl<'t> Lowerer<'t> {
                 }
             }
         }
-        let (t, s) = ip_text.unwrap_or_else(|| (text.clone(), span));
-        let ip = self.ip(&t, s);
+        let (t, s) = ip_text.unwrap_or((p_text, span));
+        let ip = self.ip(t, s);
         if let (Some(ip), Some(pfx)) = (ip, &prefix) {
             let max = if ip.is_ipv4() { 32 } else { 128 };
             if pfx.value > max {
@@ -419,7 +438,7 @@ impl<'t> Lowerer<'t> {
             _ => {
                 let mut it = p.into_inner();
                 let t = it.next().expect("id type");
-                let id_type = Spanned::new(t.as_str().to_string(), self.sp(&t));
+                let id_type = Spanned::new(intern(t.as_str()), self.sp(&t));
                 let v = it.next().expect("id value");
                 if v.as_rule() == Rule::quoted {
                     let value = Spanned::new(unquote(v.as_str()).to_string(), self.sp(&v));
@@ -431,12 +450,12 @@ impl<'t> Lowerer<'t> {
                 }
                 let address = self.address(v);
                 let mut port_v = None;
-                let mut proto = Spanned::new(String::new(), span);
+                let mut proto = Spanned::new(Word::Borrowed(""), span);
                 for c in it {
                     let s = self.sp(&c);
                     match c.as_rule() {
                         Rule::port | Rule::port_any => port_v = Some(port(&c, s)),
-                        _ => proto = Spanned::new(c.as_str().to_string(), s),
+                        _ => proto = Spanned::new(intern(c.as_str()), s),
                     }
                 }
                 SainfoId::Address {
