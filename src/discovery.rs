@@ -229,6 +229,18 @@ pub struct Modes {
     pub source: Option<ModeSource>,
     entries: HashMap<PathBuf, FileMode>,
     pub live_root: Option<PathBuf>,
+    /// With `--live`: where the recorded modes (`entries`) came from, to be
+    /// compared with the file system's.
+    pub recorded_source: Option<ModeSource>,
+}
+
+/// A mode file that was found but not used.
+#[derive(Debug)]
+pub enum ModeFileSkipped {
+    /// It leads out of the root (the message says how).
+    Escapes(PathBuf, String),
+    /// It could not be read (a FIFO, a device, permissions...).
+    Unreadable(PathBuf, std::io::Error),
 }
 
 impl Modes {
@@ -237,45 +249,60 @@ impl Modes {
         if self.source == Some(ModeSource::Live) {
             return fs.mode(path);
         }
+        self.recorded(root, path)
+    }
+
+    /// The mode `.mtree` or `etc/.etckeeper` records for a file.
+    pub fn recorded(&self, root: &Path, path: &Path) -> Option<FileMode> {
         let rel = path.strip_prefix(root).ok()?;
         self.entries.get(rel).copied()
     }
 
     /// Read mode information for a gateway root: `.mtree`, then
-    /// `etc/.etckeeper`, then (with `live`) the files themselves.
-    pub fn load(fs: &dyn FileSystem, root: &Path, live: bool) -> Modes {
-        // Both files are read only when they lie inside the root (not through
-        // a symlink out of it).
-        let inside = |p: &Path| fs.exists(p) && contained(fs, root, p).is_ok();
-        // `--live`: the file system is the truth, even where a copied
-        // `.mtree` is still lying around with older modes.
-        if live {
-            return Modes {
+    /// `etc/.etckeeper`, then (with `live`) the files themselves. With `live`
+    /// the file system wins, and the recorded modes are kept for comparison.
+    pub fn load(fs: &dyn FileSystem, root: &Path, live: bool) -> (Modes, Vec<ModeFileSkipped>) {
+        let mut skipped = Vec::new();
+        let mut recorded = None;
+        for (name, source, parse) in [
+            (".mtree", ModeSource::Mtree, parse_mtree as fn(&str) -> _),
+            ("etc/.etckeeper", ModeSource::Etckeeper, parse_etckeeper),
+        ] {
+            let path = root.join(name);
+            if !fs.exists(&path) && !fs.is_symlink(&path) {
+                continue;
+            }
+            // Read only when it lies inside the root (not through a symlink out).
+            if let Err(why) = contained(fs, root, &path) {
+                skipped.push(ModeFileSkipped::Escapes(path, why));
+                continue;
+            }
+            match fs.read(&path) {
+                Ok(t) => {
+                    recorded = Some((source, parse(&t.text)));
+                    break;
+                }
+                Err(e) => skipped.push(ModeFileSkipped::Unreadable(path, e)),
+            }
+        }
+        let (recorded_source, entries) = recorded.unzip();
+        let entries = entries.unwrap_or_default();
+        let modes = if live {
+            Modes {
                 source: Some(ModeSource::Live),
-                entries: HashMap::new(),
+                entries,
                 live_root: Some(root.to_path_buf()),
-            };
-        }
-        let mtree = root.join(".mtree");
-        let etckeeper = root.join("etc/.etckeeper");
-        if let Some(t) = inside(&mtree).then(|| fs.read(&mtree).ok()).flatten() {
-            return Modes {
-                source: Some(ModeSource::Mtree),
-                entries: parse_mtree(&t.text),
+                recorded_source,
+            }
+        } else {
+            Modes {
+                source: recorded_source,
+                entries,
                 live_root: None,
-            };
-        }
-        if let Some(t) = inside(&etckeeper)
-            .then(|| fs.read(&etckeeper).ok())
-            .flatten()
-        {
-            return Modes {
-                source: Some(ModeSource::Etckeeper),
-                entries: parse_etckeeper(&t.text),
-                live_root: None,
-            };
-        }
-        Modes::default()
+                recorded_source: None,
+            }
+        };
+        (modes, skipped)
     }
 }
 

@@ -605,3 +605,59 @@ fn ipftest_subcommand() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("junk"));
 }
+
+/// Bad arguments and bad packets are named, never mapped or dropped silently.
+#[test]
+fn ipftest_names_a_bad_version_a_bad_tunable_value_and_a_cut_hex_packet() {
+    let ipftest = |args: &[&str], stdin: &str| {
+        assert_cmd::Command::cargo_bin("ipseclint")
+            .unwrap()
+            .arg("ipftest")
+            .args(args)
+            .write_stdin(stdin.to_string())
+            .output()
+            .unwrap()
+    };
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules");
+    std::fs::write(&rules, "pass in all\n").unwrap();
+    let rules = rules.to_str().unwrap();
+
+    let out = ipftest(&["--ipf-version", "9.9", "-r", rules, "-i", "-"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown IPFilter version `9.9`"),
+        "{}",
+        stderr(&out)
+    );
+    for ok in ["3.4.35", "4.1", "5", "5.1.2"] {
+        let out = ipftest(
+            &["--ipf-version", ok, "-b", "-r", rules, "-i", "-"],
+            "in tcp 1.1.1.1,1 2.2.2.2,2\n",
+        );
+        assert!(out.status.success(), "{ok}: {}", stderr(&out));
+    }
+
+    let out = ipftest(&["-T", "fr_statemax=-1", "-b", "-r", rules, "-i", "-"], "");
+    assert!(
+        stderr(&out).contains("bad value for tunable fr_statemax: `-1`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("unknown tunable"));
+
+    // `zz` ends the line for ipftest; the packet still ends at the blank line.
+    let hex = "45000014 0000 0000 ff01 0000 01010101 02020202 zz 99\n\n4500\n";
+    let out = ipftest(&["-F", "hex", "-b", "-r", rules, "-i", "-"], hex);
+    let err = stderr(&out);
+    assert!(
+        err.contains("packets line 1: `z` is not a hex digit"),
+        "{err}"
+    );
+    assert!(
+        err.contains("packets line 3: the last packet is not ended by a blank line"),
+        "{err}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}

@@ -4,10 +4,10 @@
 
 use super::firewall::{load_firewalls, GatewayRoot};
 use super::{
-    check_psk, check_racoon, check_rc, check_setkey, rc_kind, read_or_report, LintOptions, Report,
+    check_psk, check_racoon, check_rc, check_setkey, rc_kind, read_or_report, InputError, LintOptions, Report,
     Target,
 };
-use crate::discovery::{self, Layout, Modes, Resolved};
+use crate::discovery::{self, Layout, ModeFileSkipped, Modes, Resolved};
 use crate::model::gateway::{FileRef, Gateway, Mention, RacoonPart, Role, TargetSource};
 use crate::model::rcconf::RcConfig;
 use crate::rules::firewall::{self as rf, FirewallCtx};
@@ -94,8 +94,25 @@ impl Loader<'_> {
         self.at.resolve(path)
     }
 
-    fn found(&self, path: &str) -> bool {
-        matches!(self.resolve(path), Resolved::Found(_))
+    /// There, or there but leading out of the root: either way the file is
+    /// registered, so a symlink out of the root gets its IPS4017.
+    fn present(&self, path: &str) -> bool {
+        matches!(self.resolve(path), Resolved::Found(_) | Resolved::Escapes(_))
+    }
+
+    /// A file found by listing a directory that leads out of the root.
+    fn escaped(&mut self, role: Role, path: &Path, why: String) {
+        let configured = path
+            .strip_prefix(self.at.root)
+            .map_or_else(|_| path.display().to_string(), |p| format!("/{}", p.display()));
+        self.files.push(FileRef {
+            role,
+            configured,
+            mention: None,
+            resolved: Resolved::Escapes(why),
+            file: None,
+            mode: None,
+        });
     }
 
     fn text(&self, id: FileId) -> String {
@@ -169,7 +186,7 @@ impl Loader<'_> {
             Layout::Flat => vec!["/rc.conf".into(), "/rc.conf.local".into()],
         };
         for f in &rc_files {
-            if !self.found(f) {
+            if !self.present(f) {
                 continue;
             }
             if let Some(id) = self.take(Role::RcConf, f, None) {
@@ -187,11 +204,18 @@ impl Loader<'_> {
     fn rc_conf_d(&mut self, rc: &mut RcConfig) {
         let (fs, root) = (self.at.fs, self.at.root);
         let dir = root.join("etc/rc.conf.d");
-        if !fs.is_dir(&dir) || discovery::contained(fs, root, &dir).is_err() {
+        if !fs.is_dir(&dir) {
             return;
         }
+        if let Err(why) = discovery::contained(fs, root, &dir) {
+            return self.escaped(Role::RcConf, &dir, why);
+        }
         for e in fs.list_dir(&dir).unwrap_or_default() {
-            if fs.is_dir(&e) || discovery::contained(fs, root, &e).is_err() {
+            if fs.is_dir(&e) {
+                continue;
+            }
+            if let Err(why) = discovery::contained(fs, root, &e) {
+                self.escaped(Role::RcConf, &e, why);
                 continue;
             }
             if let Some(id) = read_or_report(fs, &e, self.report) {
@@ -218,7 +242,7 @@ impl Loader<'_> {
             Layout::Flat => "/freebsd-version",
         };
         let mut from_file = None;
-        if self.found(version_path) {
+        if self.present(version_path) {
             if let Some(id) = self.take(Role::FreebsdVersion, version_path, None) {
                 from_file = userland_version(&self.report.db.get(id).text)
                     .as_deref()
@@ -249,7 +273,7 @@ impl Loader<'_> {
                 ),
                 Layout::Snapshot => path.to_string(),
             };
-            if !self.found(&p) {
+            if !self.present(&p) {
                 continue;
             }
             if let Some(id) = self.take(role, &p, None) {
@@ -399,7 +423,16 @@ impl Loader<'_> {
 
     /// File modes (`.mtree`, `etc/.etckeeper` or `--live`) of every file found.
     fn modes(&mut self, live: bool) -> Modes {
-        let modes = Modes::load(self.at.fs, self.at.root, live);
+        let (modes, skipped) = Modes::load(self.at.fs, self.at.root, live);
+        for s in skipped {
+            match s {
+                ModeFileSkipped::Escapes(path, why) => self.escaped(Role::ModeFile, &path, why),
+                ModeFileSkipped::Unreadable(path, e) => self.report.input_errors.push(InputError {
+                    path,
+                    message: e.to_string(),
+                }),
+            }
+        }
         for f in &mut self.files {
             if let Some(p) = f.resolved.path() {
                 f.mode = modes.get(self.at.fs, self.at.root, p);

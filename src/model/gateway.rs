@@ -31,6 +31,8 @@ pub enum Role {
     Sysctl,
     Loader,
     FreebsdVersion,
+    /// `.mtree` or `etc/.etckeeper`.
+    ModeFile,
 }
 
 impl Role {
@@ -50,6 +52,7 @@ impl Role {
             Role::Sysctl => "sysctl.conf",
             Role::Loader => "loader.conf",
             Role::FreebsdVersion => "freebsd-version",
+            Role::ModeFile => "file modes (.mtree, etc/.etckeeper)",
         }
     }
 }

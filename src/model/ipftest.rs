@@ -344,8 +344,9 @@ fn text_packet(
 // ---------------------------------------------------------------------------
 
 /// `readhex`: hex digit pairs into `buf` from `pos`; blanks end a byte; any
-/// other character ends the line. Returns the new position.
-fn read_hex(src: &str, buf: &mut [u8; BUFSIZE], mut pos: usize) -> usize {
+/// other character ends the line. Returns the new position, and why the
+/// line was cut short when it was (ipftest says nothing; we do).
+fn read_hex(src: &str, buf: &mut [u8; BUFSIZE], mut pos: usize) -> (usize, Option<String>) {
     let mut half = false;
     for c in src.chars() {
         if c.is_ascii_whitespace() {
@@ -355,9 +356,15 @@ fn read_hex(src: &str, buf: &mut [u8; BUFSIZE], mut pos: usize) -> usize {
             }
             continue;
         }
-        let Some(v) = c.to_digit(16) else { break };
+        let Some(v) = c.to_digit(16) else {
+            let why = format!("`{}` is not a hex digit", c.escape_debug());
+            return (pos, Some(why));
+        };
         if pos >= BUFSIZE {
-            break;
+            return (
+                pos,
+                Some(format!("the packet is longer than {BUFSIZE} bytes")),
+            );
         }
         if !half {
             buf[pos] = (v as u8) << 4;
@@ -368,7 +375,7 @@ fn read_hex(src: &str, buf: &mut [u8; BUFSIZE], mut pos: usize) -> usize {
             half = false;
         }
     }
-    pos
+    (pos, None)
 }
 
 // ---------------------------------------------------------------------------
@@ -761,10 +768,19 @@ fn tunables(opts: &IpftestOptions, errors: &mut Vec<String>) -> Tunables {
     let mut t = Tunables::default();
     for (name, value) in &opts.tunables {
         let v = syn::parse_c_number(value);
-        match (name.as_str(), v) {
-            ("fr_statemax" | "state_max", Some(v)) => t.state_max = v as usize,
-            ("fr_minttl" | "minttl", Some(v)) => t.min_ttl = v as u8,
-            _ => errors.push(format!("unknown tunable {name}={value}")),
+        let (max, set): (u64, &mut dyn FnMut(u64)) = match name.as_str() {
+            "fr_statemax" | "state_max" => (u64::from(u32::MAX), &mut |v| t.state_max = v as usize),
+            "fr_minttl" | "minttl" => (255, &mut |v| t.min_ttl = v as u8),
+            _ => {
+                errors.push(format!("unknown tunable {name}={value}"));
+                continue;
+            }
+        };
+        match v.filter(|v| *v <= max) {
+            Some(v) => set(v),
+            None => errors.push(format!(
+                "bad value for tunable {name}: `{value}` (a number from 0 to {max})"
+            )),
         }
     }
     t
@@ -844,7 +860,11 @@ pub fn run(rules: &str, packets: &str, opts: &IpftestOptions) -> IpftestRun {
             let mut pos = 0usize;
             let mut iface: Option<String> = None;
             let mut out = false;
-            for line in packets.split_inclusive('\n') {
+            let mut started = 0;
+            for (n, line) in packets.split_inclusive('\n').enumerate() {
+                if pos == 0 {
+                    started = n + 1;
+                }
                 if line == "\n" {
                     if pos == 0 {
                         // A packet of no bytes ends the input.
@@ -891,9 +911,21 @@ pub fn run(rules: &str, packets: &str, opts: &IpftestOptions) -> IpftestRun {
                         }
                     }
                 }
-                pos = read_hex(rest, &mut buf, pos);
+                let (end, cut) = read_hex(rest, &mut buf, pos);
+                pos = end;
+                if let Some(why) = cut {
+                    res.errors.push(format!(
+                        "ipseclint: packets line {}: {why}: ipftest ignores the rest of the line",
+                        n + 1
+                    ));
+                }
             }
             // At EOF the packet being read is dropped.
+            if pos > 0 {
+                res.errors.push(format!(
+                    "ipseclint: packets line {started}: the last packet is not ended by a blank line: ipftest drops it"
+                ));
+            }
         }
     }
     res

@@ -56,16 +56,25 @@ pub enum IpfVersion {
 }
 
 impl IpfVersion {
-    /// `3.4`, `3.4.29`, `4`, `4.1`, `5`, `5.1.2`...
+    /// `3.4`, `3.4.29`, `4`, `4.1`, `5`, `5.1.2`: the releases emulated, with
+    /// any patch level. Other versions (`9.9`, `4.0`) are refused, not
+    /// mapped to the nearest one.
     pub fn parse(s: &str) -> Option<IpfVersion> {
         let mut it = s.trim().trim_start_matches(['v', 'V']).split('.');
         let major: u32 = it.next()?.parse().ok()?;
-        Some(match major {
-            3 => IpfVersion::V3_4,
-            4 => IpfVersion::V4_1,
-            5.. => IpfVersion::V5_1,
+        let (version, minor) = match major {
+            3 => (IpfVersion::V3_4, 4),
+            4 => (IpfVersion::V4_1, 1),
+            5 => (IpfVersion::V5_1, 1),
             _ => return None,
-        })
+        };
+        let rest: Vec<&str> = it.collect();
+        let numeric = rest.iter().all(|p| p.parse::<u32>().is_ok());
+        match rest.first() {
+            _ if !numeric || rest.len() > 2 => None,
+            Some(m) if m.parse::<u32>() != Ok(minor) => None,
+            _ => Some(version),
+        }
     }
     pub fn label(self) -> &'static str {
         match self {
