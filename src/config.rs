@@ -500,6 +500,9 @@ impl FileSystem for ExcludingFs<'_> {
     fn mode(&self, path: &Path) -> Option<FileMode> {
         self.inner.mode(path)
     }
+    fn lookup_error(&self, path: &Path) -> Option<io::Error> {
+        self.inner.lookup_error(path)
+    }
 }
 
 #[cfg(test)]

@@ -117,6 +117,30 @@ fn find_gateways(
     }
 }
 
+/// Entries of a site or plain directory that are symlinks leading out of it:
+/// they are never followed, and each is reported (path, why).
+pub fn links_out(fs: &dyn FileSystem, dir: &Path) -> Vec<(PathBuf, String)> {
+    let entries = fs.list_dir(dir).unwrap_or_default();
+    entries
+        .into_iter()
+        .filter(|e| fs.is_symlink(e))
+        .filter(|e| contained(fs, dir, e).is_err())
+        .map(|e| {
+            let why = link_out_of(&e, dir);
+            (e, why)
+        })
+        .collect()
+}
+
+/// Why a link found by listing `dir` (or a directory below it) is not followed.
+pub fn link_out_of(link: &Path, dir: &Path) -> String {
+    format!(
+        "`{}` is a symlink that leads out of `{}`",
+        link.display(),
+        dir.display()
+    )
+}
+
 /// Where a configured path is in the checked tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Resolved {
@@ -125,6 +149,10 @@ pub enum Resolved {
     FlatFallback(PathBuf),
     /// Not there. Holds the path that was looked at.
     Missing(PathBuf),
+    /// A directory where a file is configured: the daemon finds no file there.
+    NotAFile(PathBuf),
+    /// A directory on the way cannot be searched: unknown (an I/O error).
+    Unsearchable(PathBuf),
     /// The path leaves the gateway root; it is not followed.
     Escapes(String),
 }

@@ -248,6 +248,11 @@ pub trait FileSystem {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
     /// Real owner and mode (used with `--live` only).
     fn mode(&self, path: &Path) -> Option<FileMode>;
+    /// Why a path cannot even be looked up, when it is not simply absent
+    /// (a directory on the way that cannot be searched).
+    fn lookup_error(&self, _path: &Path) -> Option<io::Error> {
+        None
+    }
 }
 
 /// The real disk.
@@ -263,6 +268,11 @@ impl FileSystem for DiskFs {
     }
     fn exists(&self, path: &Path) -> bool {
         std::fs::symlink_metadata(path).is_ok()
+    }
+    fn lookup_error(&self, path: &Path) -> Option<io::Error> {
+        std::fs::symlink_metadata(path)
+            .err()
+            .filter(|e| e.kind() != io::ErrorKind::NotFound)
     }
     fn is_symlink(&self, path: &Path) -> bool {
         std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
@@ -336,6 +346,9 @@ impl<F: FileSystem> FileSystem for OverlayFs<F> {
     }
     fn mode(&self, path: &Path) -> Option<FileMode> {
         self.base.mode(path)
+    }
+    fn lookup_error(&self, path: &Path) -> Option<io::Error> {
+        self.base.lookup_error(path)
     }
 }
 

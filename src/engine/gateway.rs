@@ -4,8 +4,8 @@
 
 use super::firewall::{load_firewalls, GatewayRoot};
 use super::{
-    check_psk, check_racoon, check_rc, check_setkey, rc_kind, read_or_report, InputError, LintOptions, Report,
-    Target,
+    check_psk, check_racoon, check_rc, check_setkey, rc_kind, read_or_report, InputError,
+    LintOptions, Report, Target,
 };
 use crate::discovery::{self, Layout, ModeFileSkipped, Modes, Resolved};
 use crate::model::gateway::{FileRef, Gateway, Mention, RacoonPart, Role, TargetSource};
@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 /// racoon as the FreeBSD port builds it (`--sysconfdir=/usr/local/etc/racoon`).
 const RACOON_CONF: &str = "/usr/local/etc/racoon/racoon.conf";
+/// Where Linux distributions' ipsec-tools keep it.
+const LINUX_RACOON_CONF: &str = "/etc/racoon/racoon.conf";
 const RACOON_PSK: &str = "/usr/local/etc/racoon/psk.txt";
 const RACOON_CERT_DIR: &str = "/usr/local/etc/racoon/cert";
 
@@ -97,14 +99,18 @@ impl Loader<'_> {
     /// There, or there but leading out of the root: either way the file is
     /// registered, so a symlink out of the root gets its IPS4017.
     fn present(&self, path: &str) -> bool {
-        matches!(self.resolve(path), Resolved::Found(_) | Resolved::Escapes(_))
+        matches!(
+            self.resolve(path),
+            Resolved::Found(_) | Resolved::Escapes(_)
+        )
     }
 
     /// A file found by listing a directory that leads out of the root.
     fn escaped(&mut self, role: Role, path: &Path, why: String) {
-        let configured = path
-            .strip_prefix(self.at.root)
-            .map_or_else(|_| path.display().to_string(), |p| format!("/{}", p.display()));
+        let configured = path.strip_prefix(self.at.root).map_or_else(
+            |_| path.display().to_string(),
+            |p| format!("/{}", p.display()),
+        );
         self.files.push(FileRef {
             role,
             configured,
@@ -136,9 +142,21 @@ impl Loader<'_> {
     fn take(&mut self, role: Role, configured: &str, mention: Option<Mention>) -> Option<FileId> {
         let mut resolved = self.resolve(configured);
         // A directory where a file is configured: the daemon finds no file
-        // there either, so it is reported like a missing one, not as an I/O error.
+        // there either, so it is reported like a missing one, not as an I/O
+        // error, and the message says it is a directory.
         if let Some(dir) = resolved.path().filter(|p| self.at.fs.is_dir(p)) {
-            resolved = Resolved::Missing(dir.to_path_buf());
+            resolved = Resolved::NotAFile(dir.to_path_buf());
+        }
+        // Not "missing" when a directory on the way cannot be searched: that
+        // is an I/O error (exit status 2), in the OS's words.
+        if let Resolved::Missing(p) = &resolved {
+            if let Some(e) = self.at.fs.lookup_error(p) {
+                self.report.input_errors.push(InputError {
+                    path: p.clone(),
+                    message: e.to_string(),
+                });
+                resolved = Resolved::Unsearchable(p.clone());
+            }
         }
         let file = match resolved.path() {
             Some(p) => read_or_report(self.at.fs, p, self.report),
@@ -317,6 +335,9 @@ impl Loader<'_> {
         }
         let mut racoon = Vec::new();
         let Some(id) = self.take(Role::Racoon, &conf_path, mention) else {
+            if self.present(LINUX_RACOON_CONF) {
+                self.note(Role::LinuxRacoon, LINUX_RACOON_CONF.to_string(), None);
+            }
             return racoon;
         };
         let text = self.text(id);

@@ -258,13 +258,14 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
                     site.push(load_gateway(fs, &input.path, layout, opts, &mut report))
                 }
                 DirKind::Site(gateways) => {
+                    report_links_out(fs, &input.path, &mut report);
                     for (root, layout) in gateways {
                         site.push(load_gateway(fs, &root, layout, opts, &mut report));
                     }
                 }
                 DirKind::Plain => {
                     let mut files = Vec::new();
-                    collect_dir(fs, &input.path, 0, &mut files, &mut report);
+                    collect_dir(fs, &input.path, &input.path, 0, &mut files, &mut report);
                     for f in files {
                         lint_file(fs, &f, false, opts, &mut report);
                     }
@@ -285,6 +286,17 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
     diagnostic::sort(&mut report.diagnostics, &report.db);
     cap_findings(&mut report.diagnostics, &report.db);
     report
+}
+
+/// Symlinks in a site directory that lead out of it: each gets IPS4017 at the
+/// link's own path (an empty stand-in: nothing is read through it).
+fn report_links_out(fs: &dyn FileSystem, dir: &Path, report: &mut Report) {
+    for (link, why) in discovery::links_out(fs, dir) {
+        let at = report.db.add(link, String::new());
+        report
+            .diagnostics
+            .push(rules::gateway::entry_outside_root(at, &why));
+    }
 }
 
 /// The most findings of one rule shown for one file.
@@ -330,12 +342,23 @@ fn cap_findings(diagnostics: &mut Vec<Diagnostic>, db: &SourceDb) {
 
 fn collect_dir(
     fs: &dyn FileSystem,
+    root: &Path,
     dir: &Path,
     depth: usize,
     out: &mut Vec<PathBuf>,
     report: &mut Report,
 ) {
-    if depth > 8 {
+    if depth > MAX_PLAIN_DEPTH {
+        let at = report.db.add(dir.to_path_buf(), String::new());
+        let msg = format!(
+            "`{}` is more than {MAX_PLAIN_DEPTH} directories below `{}`: not searched",
+            dir.display(),
+            root.display()
+        );
+        report.diagnostics.push(
+            Diagnostic::new(&rf::NOT_RECOGNISED, at, Span::new(0, 0), msg)
+                .with_help("name the directory (or the gateway above it) on the command line"),
+        );
         return;
     }
     match fs.list_dir(dir) {
@@ -344,11 +367,23 @@ fn collect_dir(
                 let hidden = e
                     .file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-                if hidden || fs.is_symlink(&e) {
+                if hidden {
+                    continue;
+                }
+                if fs.is_symlink(&e) {
+                    // A link out of the root is reported; one inside it is
+                    // a second name for a file that is checked anyway.
+                    if discovery::contained(fs, root, &e).is_err() {
+                        let why = discovery::link_out_of(&e, root);
+                        let at = report.db.add(e, String::new());
+                        report
+                            .diagnostics
+                            .push(rules::gateway::entry_outside_root(at, &why));
+                    }
                     continue;
                 }
                 if fs.is_dir(&e) {
-                    collect_dir(fs, &e, depth + 1, out, report);
+                    collect_dir(fs, root, &e, depth + 1, out, report);
                 } else {
                     out.push(e);
                 }
@@ -360,6 +395,9 @@ fn collect_dir(
         }),
     }
 }
+
+/// How deep a plain directory is searched for configuration files.
+const MAX_PLAIN_DEPTH: usize = 8;
 
 /// Read a file into the run's database. Files over 16 MiB are reported and
 /// not read; bytes that are not UTF-8 are reported and replaced.

@@ -33,6 +33,9 @@ pub enum Role {
     FreebsdVersion,
     /// `.mtree` or `etc/.etckeeper`.
     ModeFile,
+    /// A racoon.conf where Linux keeps it (`/etc/racoon`), which FreeBSD's
+    /// racoon never reads.
+    LinuxRacoon,
 }
 
 impl Role {
@@ -53,6 +56,7 @@ impl Role {
             Role::Loader => "loader.conf",
             Role::FreebsdVersion => "freebsd-version",
             Role::ModeFile => "file modes (.mtree, etc/.etckeeper)",
+            Role::LinuxRacoon => "racoon.conf in the Linux layout",
         }
     }
 }

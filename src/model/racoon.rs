@@ -158,8 +158,10 @@ pub fn build(conf: &RacoonConf) -> RacoonModel {
     // Sized up front: doubling would leave up to half of a large file's
     // remotes unused.
     let count = |f: fn(&TopItem) -> bool| conf.items.iter().filter(|i| f(i)).count();
-    m.remotes.reserve_exact(count(|i| matches!(i, TopItem::Remote(_))));
-    m.sainfos.reserve_exact(count(|i| matches!(i, TopItem::Sainfo(_))));
+    m.remotes
+        .reserve_exact(count(|i| matches!(i, TopItem::Remote(_))));
+    m.sainfos
+        .reserve_exact(count(|i| matches!(i, TopItem::Sainfo(_))));
     for item in &conf.items {
         match item {
             TopItem::Setting(s)

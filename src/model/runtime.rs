@@ -254,7 +254,10 @@ fn racoon_state(g: &Gateway) -> Option<Cause> {
 /// Is the file there for the daemon? Found at its place or, in a flat
 /// gateway directory, by name; a path out of the root is not judged.
 fn found(f: &crate::model::gateway::FileRef) -> bool {
-    !matches!(f.resolved, crate::discovery::Resolved::Missing(_))
+    !matches!(
+        f.resolved,
+        crate::discovery::Resolved::Missing(_) | crate::discovery::Resolved::NotAFile(_)
+    )
 }
 
 /// FreeBSD 13 and later ship IPsec as the `ipsec` module: rc.d/ipsec loads

@@ -42,6 +42,8 @@ checks! { Check;
     PATH_OUTSIDE_ROOT => path_outside_root,
     INCLUDE_MISSING => include_missing,
     FLAT_FALLBACK => flat_fallback,
+    LINUX_LAYOUT => linux_layout,
+    MODES_DISAGREE => modes_disagree,
 }
 
 pub fn check(cx: &GatewayCtx) -> Vec<Diagnostic> {
@@ -81,12 +83,13 @@ impl GatewayCtx<'_> {
 fn where_looked(f: &FileRef) -> String {
     match &f.resolved {
         Resolved::Missing(p) => format!(" (looked for {})", p.display()),
+        Resolved::NotAFile(p) => format!(" ({} is a directory, not a file)", p.display()),
         _ => String::new(),
     }
 }
 
 fn missing(f: &FileRef) -> bool {
-    matches!(f.resolved, Resolved::Missing(_))
+    matches!(f.resolved, Resolved::Missing(_) | Resolved::NotAFile(_))
 }
 
 rule!(IPSEC_FILE_MISSING, "IPS4001", "ipsec-file-missing", Error,
@@ -918,6 +921,19 @@ rule!(PATH_OUTSIDE_ROOT, "IPS4017", "path-outside-root", Error,
     good: "include \"/usr/local/etc/racoon/remotes.conf\";",
     log: None);
 
+/// A directory entry that leads out of the directory given on the command
+/// line (a site's gateway, a file of a plain directory). `at` stands for the
+/// entry itself, which is never read.
+pub fn entry_outside_root(at: FileId, why: &str) -> Diagnostic {
+    Diagnostic::new(
+        &PATH_OUTSIDE_ROOT,
+        at,
+        Span::new(0, 0),
+        format!("{why}: not followed"),
+    )
+    .with_help("check the directory the link points to on its own, or copy it in")
+}
+
 fn path_outside_root(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
     for f in &cx.gateway.files {
         if let Resolved::Escapes(why) = &f.resolved {
@@ -956,6 +972,97 @@ fn include_missing(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+rule!(LINUX_LAYOUT, "IPS4021", "linux-layout", Warning,
+    "racoon.conf is at `/etc/racoon/racoon.conf`, where Linux keeps it; FreeBSD's racoon does not read it there.",
+    why: "The FreeBSD port of ipsec-tools installs racoon with `/usr/local/etc/racoon/racoon.conf` as\n\
+          its configuration, and /usr/local/etc/rc.d/racoon requires that file. A tree copied from a Linux\n\
+          gateway keeps racoon.conf in `/etc/racoon`, so on FreeBSD racoon starts without it (or not at\n\
+          all), and ipseclint finds nothing of the gateway's IKE setup to check.",
+    bad: "etc/racoon/racoon.conf        # and no usr/local/etc/racoon/racoon.conf",
+    good: "usr/local/etc/racoon/racoon.conf\netc/rc.conf                    # racoon_enable=\"YES\"",
+    log: Some("/usr/local/etc/rc.d/racoon: WARNING: /usr/local/etc/racoon/racoon.conf is not readable."));
+
+fn linux_layout(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
+    let g = cx.gateway;
+    let Some(linux) = g.file_ref(Role::LinuxRacoon) else {
+        return;
+    };
+    let racoon = g
+        .file_ref(Role::Racoon)
+        .map_or(RACOON_CONF_PATH, |f| f.configured.as_str());
+    let read = |role: Role| g.files.iter().any(|f| f.role == role && f.file.is_some());
+    let mut absent = vec![format!("`{racoon}`")];
+    if !read(Role::RcConf) {
+        absent.push("`/etc/rc.conf`".into());
+    }
+    if g.setkey.is_none() {
+        absent.push("`/etc/ipsec.conf`".into());
+    }
+    let msg = format!(
+        "`{}` is where Linux keeps racoon.conf: this is not the FreeBSD layout, and FreeBSD's racoon reads `{racoon}` (looked for {}: not there)",
+        linux.configured,
+        absent.join(", "),
+    );
+    if let Some(d) = cx.at(&LINUX_LAYOUT, None, msg) {
+        out.push(d.with_help(
+            "move the files to their FreeBSD places (usr/local/etc/racoon/, etc/rc.conf, etc/ipsec.conf), or set racoon_flags=\"-f /etc/racoon/racoon.conf\" in rc.conf",
+        ));
+    }
+}
+
+rule!(MODES_DISAGREE, "IPS4022", "modes-disagree", Warning,
+    "With `--live`, a file's real mode or owner differs from what `.mtree` or `etc/.etckeeper` records.",
+    why: "`--live` takes modes and owners from the file system, because that is what racoon sees. A\n\
+          recorded mode that differs means the record is stale, or the files were deployed without the\n\
+          modes the record promises: a psk.txt recorded as 0600 that is really 0644 is refused by racoon.",
+    bad: ".mtree:   ./usr/local/etc/racoon/psk.txt mode=0600\nreal:     -rw-r--r--  root  psk.txt",
+    good: ".mtree:   ./usr/local/etc/racoon/psk.txt mode=0600\nreal:     -rw-------  root  psk.txt",
+    log: None);
+
+fn modes_disagree(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
+    let g = cx.gateway;
+    let Some(source) = g.modes.recorded_source else {
+        return;
+    };
+    let record = match source {
+        ModeSource::Etckeeper => "etc/.etckeeper",
+        _ => ".mtree",
+    };
+    let mut seen = std::collections::HashSet::new();
+    for f in &g.files {
+        let (Some(path), Some(real)) = (f.resolved.path(), f.mode) else {
+            continue;
+        };
+        if !seen.insert(path) {
+            continue; // one file in two roles
+        }
+        let Some(recorded) = g.modes.recorded(&g.root, path) else {
+            continue;
+        };
+        // An owner recorded by a name other than root has no known uid.
+        let owner_differs = recorded.uid != u32::MAX && recorded.uid != real.uid;
+        if recorded.mode == real.mode && !owner_differs {
+            continue;
+        }
+        let msg = format!(
+            "{record} records `{}` as mode {:04o}{}, but the file is mode {:04o}, owner uid {}: with --live the file system's mode is what counts",
+            f.configured,
+            recorded.mode,
+            if recorded.uid == u32::MAX { String::new() } else { format!(", owner uid {}", recorded.uid) },
+            real.mode,
+            real.uid,
+        );
+        let d = match f.file {
+            Some(id) => Some(Diagnostic::new(&MODES_DISAGREE, id, Span::new(0, 0), msg)),
+            None => cx.at(&MODES_DISAGREE, f.mention, msg),
+        };
+        out.extend(d.map(|d| d.with_help(format!("fix the file's mode, or update {record}"))));
+    }
+}
+
+/// The port's racoon.conf.
+const RACOON_CONF_PATH: &str = "/usr/local/etc/racoon/racoon.conf";
 
 rule!(FLAT_FALLBACK, "IPS4019", "flat-layout-fallback", Info,
     "A file was not at its configured path; the file of that name in the gateway directory was used.",

@@ -196,10 +196,7 @@ impl<'t> Lowerer<'t> {
             Rule::time_value | Rule::byte_value => {
                 let mut it = c.into_inner();
                 let n = it.next().map(|n| self.number(&n).value).unwrap_or(0);
-                let unit = it
-                    .next()
-                    .map(|u| u.as_str())
-                    .unwrap_or_default();
+                let unit = it.next().map(|u| u.as_str()).unwrap_or_default();
                 let mult = unit_multiplier(unit);
                 let total = n.saturating_mul(mult);
                 if unit_is_time(unit) {

@@ -80,7 +80,11 @@ pub(crate) fn intern(word: &str) -> Word {
             .split('"')
             .skip(1)
             .step_by(2)
-            .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            .filter(|w| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            })
             .collect()
     });
     match words.get(word) {
