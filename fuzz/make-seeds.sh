@@ -29,4 +29,18 @@ done
 for f in $(find ../corpus -name 'ipf*.rules' -size -64k); do
     { cat "$f"; printf '\n%%%%\nin on em0 udp 198.51.100.1,500 192.0.2.1,500\nout on em0 50 192.0.2.1 198.51.100.1\n'; } > "corpus/ipftest/$(echo "${f#../}" | tr / _)"
 done
-echo "seeded: $(ls corpus/formats | wc -l) formats, $(ls corpus/site | wc -l) site, $(ls corpus/ipftest | wc -l) ipftest"
+# Each example gateway as a tree: a place byte (the index in fuzz_targets/tree.rs's PLACES), a
+# kind byte (0: a regular file), the content; then one variant per gateway with psk.txt linked
+# out of the tree (kind 2) and .mtree a FIFO (kind 7).
+mkdir -p corpus/tree
+places=(etc/rc.conf etc/rc.conf.local etc/rc.conf.d/racoon etc/ipsec.conf etc/ipfw.rules etc/ipf.rules etc/sysctl.conf boot/loader.conf bin/freebsd-version .mtree usr/local/etc/racoon/racoon.conf usr/local/etc/racoon/psk.txt)
+for gw in ../corpus/gateways/*/; do
+    out="corpus/tree/$(basename "$gw")"
+    : > "$out"
+    for i in "${!places[@]}"; do
+        [[ -f "$gw/${places[$i]}" ]] || continue
+        { printf "\\x$(printf %02x "$i")\\x00"; cat "$gw/${places[$i]}"; printf '\n%%%%\n'; } >> "$out"
+    done
+    { cat "$out"; printf '\x0b\x02\n%%%%\n\x09\x07\n%%%%\n'; } > "$out-odd"
+done
+echo "seeded: $(ls corpus/formats | wc -l) formats, $(ls corpus/site | wc -l) site, $(ls corpus/ipftest | wc -l) ipftest, $(ls corpus/tree | wc -l) tree"
