@@ -204,10 +204,7 @@ pub struct Lookup {
 /// The address of a sainfo id that names one.
 fn sainfo_id_ip(id: &crate::syntax::racoon::SainfoId) -> Option<IpAddr> {
     match id {
-        crate::syntax::racoon::SainfoId::Address {
-            address: crate::syntax::racoon::Address { ip: Some(ip), .. },
-            ..
-        } => Some(*ip),
+        crate::syntax::racoon::SainfoId::Address { address, .. } => address.ip,
         _ => None,
     }
 }

@@ -72,7 +72,8 @@ pub enum Value {
     Number(Spanned<u64>),
     /// A quoted string, without its quotes.
     Quoted(Spanned<String>),
-    Address(Address),
+    /// Boxed: inline, its 128 bytes made every value of every statement that size.
+    Address(Box<Address>),
     Port(Spanned<Option<u16>>),
     /// A time with its unit, in seconds.
     Time(Spanned<u64>),
@@ -178,7 +179,7 @@ pub enum SainfoId {
     Address {
         span: Span,
         id_type: Spanned<Word>,
-        address: Address,
+        address: Box<Address>,
         /// `[N]` or `[any]` (`Some(None)`).
         port: Option<Spanned<Option<u16>>>,
         proto: Spanned<Word>,

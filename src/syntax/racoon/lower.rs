@@ -191,7 +191,7 @@ impl<'t> Lowerer<'t> {
         match c.as_rule() {
             Rule::number | Rule::keylen => Value::Number(self.number(&c)),
             Rule::quoted => Value::Quoted(Spanned::new(unquote(c.as_str()).to_string(), span)),
-            Rule::address | Rule::addr_spec => Value::Address(self.address(c)),
+            Rule::address | Rule::addr_spec => Value::Address(Box::new(self.address(c))),
             Rule::port | Rule::port_any => Value::Port(port(&c, span)),
             Rule::time_value | Rule::byte_value => {
                 let mut it = c.into_inner();
@@ -445,7 +445,7 @@ impl<'t> Lowerer<'t> {
                         value,
                     };
                 }
-                let address = self.address(v);
+                let address = Box::new(self.address(v));
                 let mut port_v = None;
                 let mut proto = Spanned::new(Word::Borrowed(""), span);
                 for c in it {
