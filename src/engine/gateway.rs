@@ -8,7 +8,9 @@ use super::{
     LintOptions, Report, Target,
 };
 use crate::discovery::{self, Layout, ModeFileSkipped, Modes, Resolved};
-use crate::model::gateway::{FileRef, Gateway, Mention, RacoonPart, Role, TargetSource};
+use crate::model::gateway::{
+    FileRef, Gateway, Mention, RacoonPart, Role, TargetSource, LINUX_RACOON_CONF, RACOON_CONF,
+};
 use crate::model::rcconf::RcConfig;
 use crate::rules::firewall::{self as rf, FirewallCtx};
 use crate::rules::gateway as rg;
@@ -21,9 +23,6 @@ use crate::syntax::setkey::SetkeyFile;
 use std::path::{Path, PathBuf};
 
 /// racoon as the FreeBSD port builds it (`--sysconfdir=/usr/local/etc/racoon`).
-const RACOON_CONF: &str = "/usr/local/etc/racoon/racoon.conf";
-/// Where Linux distributions' ipsec-tools keep it.
-const LINUX_RACOON_CONF: &str = "/etc/racoon/racoon.conf";
 const RACOON_PSK: &str = "/usr/local/etc/racoon/psk.txt";
 const RACOON_CERT_DIR: &str = "/usr/local/etc/racoon/cert";
 

@@ -12,6 +12,11 @@ use crate::syntax::setkey::SetkeyFile;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+/// racoon.conf where the FreeBSD port installs it (and its rc script requires it).
+pub const RACOON_CONF: &str = "/usr/local/etc/racoon/racoon.conf";
+/// Where Linux distributions' ipsec-tools keep it; FreeBSD's racoon never reads it.
+pub const LINUX_RACOON_CONF: &str = "/etc/racoon/racoon.conf";
+
 /// What a file is to the gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {

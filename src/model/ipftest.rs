@@ -767,17 +767,18 @@ pub fn decode(
 fn tunables(opts: &IpftestOptions, errors: &mut Vec<String>) -> Tunables {
     let mut t = Tunables::default();
     for (name, value) in &opts.tunables {
-        let v = syn::parse_c_number(value);
-        let (max, set): (u64, &mut dyn FnMut(u64)) = match name.as_str() {
-            "fr_statemax" | "state_max" => (u64::from(u32::MAX), &mut |v| t.state_max = v as usize),
-            "fr_minttl" | "minttl" => (255, &mut |v| t.min_ttl = v as u8),
+        let state_max = matches!(name.as_str(), "fr_statemax" | "state_max");
+        let max = match name.as_str() {
+            _ if state_max => u64::from(u32::MAX),
+            "fr_minttl" | "minttl" => 255,
             _ => {
                 errors.push(format!("unknown tunable {name}={value}"));
                 continue;
             }
         };
-        match v.filter(|v| *v <= max) {
-            Some(v) => set(v),
+        match syn::parse_c_number(value).filter(|v| *v <= max) {
+            Some(v) if state_max => t.state_max = v as usize,
+            Some(v) => t.min_ttl = v as u8,
             None => errors.push(format!(
                 "bad value for tunable {name}: `{value}` (a number from 0 to {max})"
             )),

@@ -6,7 +6,7 @@ use super::{checks, RuleMeta};
 use crate::diagnostic::rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discovery::{ModeSource, Resolved};
-use crate::model::gateway::{FileRef, Gateway, Mention, Role};
+use crate::model::gateway::{FileRef, Gateway, Mention, Role, RACOON_CONF};
 use crate::model::racoon::{id_matches, ExchangeMode, Remote};
 use crate::source::{FileId, Span};
 use crate::syntax::racoon::{SainfoId, Value};
@@ -990,7 +990,7 @@ fn linux_layout(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
     };
     let racoon = g
         .file_ref(Role::Racoon)
-        .map_or(RACOON_CONF_PATH, |f| f.configured.as_str());
+        .map_or(RACOON_CONF, |f| f.configured.as_str());
     let read = |role: Role| g.files.iter().any(|f| f.role == role && f.file.is_some());
     let mut absent = vec![format!("`{racoon}`")];
     if !read(Role::RcConf) {
@@ -1060,9 +1060,6 @@ fn modes_disagree(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
         out.extend(d.map(|d| d.with_help(format!("fix the file's mode, or update {record}"))));
     }
 }
-
-/// The port's racoon.conf.
-const RACOON_CONF_PATH: &str = "/usr/local/etc/racoon/racoon.conf";
 
 rule!(FLAT_FALLBACK, "IPS4019", "flat-layout-fallback", Info,
     "A file was not at its configured path; the file of that name in the gateway directory was used.",
