@@ -49,7 +49,7 @@ fn key_of(report: &Report, d: &Diagnostic) -> String {
     }
     let text = report.masked_text(file);
     let f = report.db.get(file);
-    let line = f.line_col(d.location.span.start).0;
+    let line = f.line_col(d.location.span.start()).0;
     let line_text = f
         .lines
         .line_start(line)
@@ -93,7 +93,7 @@ pub fn record(report: &Report) -> Baseline {
                 fingerprint,
                 code: d.rule.code.to_string(),
                 file: f.path.to_string_lossy().into_owned(),
-                line: f.line_col(d.location.span.start).0,
+                line: f.line_col(d.location.span.start()).0,
                 message: d.message.clone(),
             }
         })

@@ -216,7 +216,7 @@ fn ipftest(a: IpftestArgs) -> ExitCode {
             Ok(t) => {
                 let parsed = nat::parse(ipseclint::source::FileId(0), &t, version);
                 for d in &parsed.diagnostics {
-                    let line = t[..d.location.span.start.min(t.len())]
+                    let line = t[..d.location.span.start().min(t.len())]
                         .matches('\n')
                         .count()
                         + 1;

@@ -9,25 +9,44 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Byte range in a source file.
+///
+/// Offsets are u32: a file is at most [`MAX_FILE_SIZE`], and a span sits in
+/// every node of every tree, so its size is paid once per statement.
+/// [`Span::start`] and [`Span::end`] give them as indices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    pub start: u32,
+    pub end: u32,
 }
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end }
+        Span {
+            start: offset(start),
+            end: offset(end),
+        }
+    }
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+    pub fn end(&self) -> usize {
+        self.end as usize
     }
     pub fn cover(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
+        Span::new(self.start().min(other.start()), self.end().max(other.end()))
     }
     pub fn shift(self, by: usize) -> Span {
-        Span::new(self.start + by, self.end + by)
+        Span::new(self.start() + by, self.end() + by)
     }
     pub fn is_empty(&self) -> bool {
         self.start >= self.end
     }
+}
+
+/// A byte offset as a span holds it. Text past 4 GiB (never read from disk,
+/// only conceivable in an editor buffer) is pinned to the last offset.
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// Index of a file in a [`SourceDb`].
@@ -37,21 +56,26 @@ pub struct FileId(pub u32);
 /// Maps byte offsets to 1-based lines and character columns.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
-    line_starts: Vec<usize>,
+    /// u32: a file is at most 16 MiB, and a large one has many lines.
+    line_starts: Vec<u32>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(
+            text.match_indices('\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
+        line_starts.shrink_to_fit();
         LineIndex { line_starts }
     }
 
     /// 1-based line and 1-based column counted in characters.
     pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
+        let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
+        let start = self.line_starts[line] as usize;
         let col = text
             .get(start..offset)
             .map(|s| s.chars().count())
@@ -61,7 +85,9 @@ impl LineIndex {
 
     /// Byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        self.line_starts.get(line.checked_sub(1)?).copied()
+        self.line_starts
+            .get(line.checked_sub(1)?)
+            .map(|&s| s as usize)
     }
 
     pub fn line_count(&self) -> usize {
@@ -95,7 +121,8 @@ pub struct SourceFile {
     pub id: FileId,
     /// The path as reached from the command-line argument (used in output).
     pub path: PathBuf,
-    pub text: String,
+    /// Shared, so a check can hold the text while the report grows.
+    pub text: std::sync::Arc<str>,
     pub lines: LineIndex,
     /// The path with every symlink resolved, where the file system knows
     /// it: masks of secrets belong to it, whatever role the file is read in.
@@ -118,7 +145,7 @@ impl SourceFile {
         self.lines.line_col(&self.text, offset)
     }
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start..span.end).unwrap_or("")
+        self.text.get(span.start()..span.end()).unwrap_or("")
     }
 }
 
@@ -135,7 +162,7 @@ impl SourceDb {
         self.files.push(SourceFile {
             id,
             path,
-            text,
+            text: text.into(),
             lines,
             real: None,
         });
@@ -175,7 +202,8 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
         .open(path)?;
     // It may have been replaced between the two looks.
     refuse_special(&file.metadata()?)?;
-    let mut bytes = Vec::new();
+    // Sized to the file: growing by doubling would hold up to twice its size.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(too_large());

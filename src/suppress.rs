@@ -151,7 +151,7 @@ impl Directive {
         let Some(k) = self.codes.iter().position(|c| c == code) else {
             return false;
         };
-        let line = db.get(loc.file).line_col(loc.span.start).0;
+        let line = db.get(loc.file).line_col(loc.span.start()).0;
         if self.whole_file || self.lines.contains(&line) {
             self.used[k] = true;
             true

@@ -66,7 +66,7 @@ fn errors_of(path: &Path, target: Target) -> Vec<(String, usize, String)> {
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .map(|d| {
-            let (line, _) = r.db.get(d.location.file).line_col(d.location.span.start);
+            let (line, _) = r.db.get(d.location.file).line_col(d.location.span.start());
             (d.rule.code.to_string(), line, d.message.clone())
         })
         .collect()

@@ -241,7 +241,7 @@ fn wild_and_example_ipf_files_parse() {
         for v in [IpfVersion::V4_1, IpfVersion::V5_1] {
             let parsed = ipf::parse(FileId(0), &text, v);
             for d in &parsed.diagnostics {
-                let line = text[..d.location.span.start].matches('\n').count() + 1;
+                let line = text[..d.location.span.start()].matches('\n').count() + 1;
                 failures.push(format!("{}:{line} ({v:?}): {}", rel(p), d.message));
             }
             assert!(!parsed.file.rules.is_empty(), "{}: no rules", rel(p));
@@ -522,7 +522,8 @@ fn exercise(text: &str) {
         let p = ipf::parse(FileId(0), text, v);
         for d in &p.diagnostics {
             assert!(
-                d.location.span.start <= d.location.span.end && d.location.span.end <= text.len()
+                d.location.span.start() <= d.location.span.end()
+                    && d.location.span.end() <= text.len()
             );
         }
         let rs = IpfRuleset::load(FileId(0), &p.file);
@@ -536,7 +537,7 @@ fn exercise(text: &str) {
         );
         let n = ipf::nat::parse(FileId(0), text, v);
         for d in &n.diagnostics {
-            assert!(d.location.span.end <= text.len());
+            assert!(d.location.span.end() <= text.len());
         }
     }
 }

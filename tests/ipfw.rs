@@ -54,7 +54,7 @@ fn errors(text: &str, diags: &[Diagnostic]) -> Vec<(usize, String)> {
         .filter(|d| d.severity == Severity::Error)
         .map(|d| {
             (
-                li.line_col(text, d.location.span.start).0,
+                li.line_col(text, d.location.span.start()).0,
                 d.message.clone(),
             )
         })
@@ -166,7 +166,7 @@ fn the_broken_rule_loses_only_itself_in_a_script() {
         .iter()
         .find(|d| d.rule.code == "IPS1201")
         .unwrap();
-    assert_eq!(&text[e.location.span.start..e.location.span.end], "udp");
+    assert_eq!(&text[e.location.span.start()..e.location.span.end()], "udp");
     // The rule after it (65534 allow ip from any to any) is still added.
     assert!(out.rules().iter().any(|r| r.number == Some(65534)));
 }
@@ -247,7 +247,7 @@ fn rc_firewall_simple_denies_rfc1918_on_the_outside() {
     let d = ipfw::evaluate(&loaded.rules, &env, &inner);
     assert_eq!(d.verdict, Verdict::Block);
     let rule = &loaded.rules[d.rule.unwrap().index];
-    let line = &text[rule.span.start..rule.span.end];
+    let line = &text[rule.span.start()..rule.span.end()];
     assert_eq!(
         line,
         "${fwcmd} add deny all from \"table($BAD_ADDR_TBL)\" to any via ${oif}"
@@ -255,7 +255,7 @@ fn rc_firewall_simple_denies_rfc1918_on_the_outside() {
     // The inside net arriving on the outside interface.
     let spoof = pkt(Dir::In, "em0", proto::UDP, "203.0.113.9", "192.0.2.1");
     let d = ipfw::evaluate(&loaded.rules, &env, &spoof);
-    let line = &text[loaded.rules[d.rule.unwrap().index].span.start..];
+    let line = &text[loaded.rules[d.rule.unwrap().index].span.start()..];
     assert!(line.starts_with("${fwcmd} add deny all from ${inet} to any in via ${oif}"));
     // Neither ESP nor IKE is let in.
     let esp = pkt(Dir::In, "em0", proto::ESP, "198.51.100.1", "192.0.2.1");
@@ -277,7 +277,7 @@ fn rc_firewall_2007_simple_lists_the_nets() {
     let d = ipfw::evaluate(&loaded.rules, &IpfwEnv::default(), &p);
     let r = &loaded.rules[d.rule.unwrap().index];
     assert_eq!(
-        &text[r.span.start..r.span.end],
+        &text[r.span.start()..r.span.end()],
         "${fwcmd} add deny all from 172.16.0.0/12 to any via ${oif}"
     );
 }
@@ -353,7 +353,7 @@ fn builtin_stand_in_matches_the_real_script() {
             );
             // Every built-in rule points at its own line of the stand-in.
             for r in built.rules() {
-                let line = &text[r.span.start..r.span.end];
+                let line = &text[r.span.start()..r.span.end()];
                 assert!(
                     line.starts_with("/sbin/ipfw") && !line.contains('\n'),
                     "{line}"
@@ -481,12 +481,14 @@ fn soup() -> impl Strategy<Value = String> {
 fn exercise(text: &str) {
     let p = ipfw_syntax::parse_file(FileId(0), text);
     for d in &p.diagnostics {
-        assert!(d.location.span.end <= text.len());
+        assert!(d.location.span.end() <= text.len());
     }
     let l = ipfw_syntax::parse_lines(FileId(0), text);
     let out = ipfw_sh::evaluate(FileId(0), text, &ShellOptions::default());
     for d in &out.diagnostics {
-        assert!(d.location.span.start <= d.location.span.end && d.location.span.end <= text.len());
+        assert!(
+            d.location.span.start() <= d.location.span.end() && d.location.span.end() <= text.len()
+        );
     }
     let loaded = ipfw::load(&l.file.commands);
     let env = IpfwEnv::default();

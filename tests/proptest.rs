@@ -20,7 +20,7 @@ fn lint_text(text: &str) {
     };
     let _ = ipseclint::rules::racoon::check(&cx);
     for d in parsed.diagnostics {
-        assert!(d.location.span.start <= text.len() && d.location.span.end <= text.len());
+        assert!(d.location.span.start() <= text.len() && d.location.span.end() <= text.len());
     }
     let sk = ipseclint::syntax::setkey::parse(FileId(0), text);
     let _ = ipseclint::rules::setkey::check(&ipseclint::rules::setkey::SetkeyCtx {
@@ -29,7 +29,7 @@ fn lint_text(text: &str) {
         target: Default::default(),
     });
     for d in &sk.diagnostics {
-        assert!(d.location.span.end <= text.len());
+        assert!(d.location.span.end() <= text.len());
     }
     let rc = ipseclint::syntax::rcconf::parse(text);
     let _ = ipseclint::rules::rcconf::check(&ipseclint::rules::rcconf::RcCtx {
@@ -82,7 +82,7 @@ fn a_lone_vertical_tab_stays_in_bounds() {
     let text = "\u{b}";
     for d in ipseclint::syntax::setkey::parse(FileId(0), text).diagnostics {
         assert!(
-            d.location.span.end <= text.len(),
+            d.location.span.end() <= text.len(),
             "{} {:?}",
             d.message,
             d.location.span

@@ -33,7 +33,7 @@ impl GatewayRoot<'_> {
         discovery::resolve(self.fs, self.root, self.layout, "/", path)
     }
 
-    fn read(&self, path: &str, report: &mut Report) -> Option<(FileId, String)> {
+    fn read(&self, path: &str, report: &mut Report) -> Option<(FileId, std::sync::Arc<str>)> {
         let p = self.resolve(path).path()?.to_path_buf();
         let id = read_or_report(self.fs, &p, report)?;
         Some((id, report.db.get(id).text.clone()))

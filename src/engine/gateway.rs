@@ -120,7 +120,7 @@ impl Loader<'_> {
         });
     }
 
-    fn text(&self, id: FileId) -> String {
+    fn text(&self, id: FileId) -> std::sync::Arc<str> {
         self.report.db.get(id).text.clone()
     }
 

@@ -48,7 +48,7 @@ impl Report {
     }
     /// The file's text with every secret byte replaced by `*` (offsets
     /// unchanged): the only text a renderer or the baseline may show.
-    pub fn masked_text(&self, file: FileId) -> String {
+    pub fn masked_text(&self, file: FileId) -> std::sync::Arc<str> {
         let text = &self.db.get(file).text;
         let spans = self.secret_spans(file);
         if spans.is_empty() {
@@ -56,7 +56,11 @@ impl Report {
         }
         let mut bytes = text.as_bytes().to_vec();
         for s in spans {
-            for b in bytes.iter_mut().take(s.end.min(text.len())).skip(s.start) {
+            for b in bytes
+                .iter_mut()
+                .take(s.end().min(text.len()))
+                .skip(s.start())
+            {
                 if *b != b'\n' {
                     *b = b'*';
                 }
@@ -64,6 +68,7 @@ impl Report {
         }
         String::from_utf8(bytes)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            .into()
     }
     pub fn secret_spans(&self, file: FileId) -> &[Span] {
         self.secrets
@@ -159,7 +164,7 @@ fn secret_heads(report: &Report, file: FileId) -> Vec<String> {
     report
         .secret_spans(file)
         .iter()
-        .filter_map(|s| text.get(s.start..s.end))
+        .filter_map(|s| text.get(s.start()..s.end()))
         .filter_map(|t| {
             t.split_whitespace()
                 .map(|w| w.trim_matches(['"', '\'']))
@@ -234,7 +239,7 @@ pub(crate) fn psk_values(psk: &syntax::psk::PskFile, text: &str) -> Vec<String> 
         .filter_map(|l| match l {
             syntax::psk::PskLine::Entry(e) => Some(e.key.expose().to_string()),
             syntax::psk::PskLine::Comment { key: Some(k), .. } => text
-                .get(k.start..k.end)
+                .get(k.start()..k.end())
                 .map(str::trim)
                 .filter(|k| !k.contains(char::is_whitespace) && looks_secret(k))
                 .map(String::from),
@@ -247,7 +252,7 @@ pub(crate) fn psk_values(psk: &syntax::psk::PskFile, text: &str) -> Vec<String> 
 pub(crate) fn setkey_values(spans: &[Span], text: &str) -> Vec<String> {
     spans
         .iter()
-        .filter_map(|s| text.get(s.start..s.end))
+        .filter_map(|s| text.get(s.start()..s.end()))
         .map(|k| k.trim().trim_matches('"').to_string())
         .filter(|k| k.len() >= MIN_GUESSED_KEY_LEN)
         .collect()
@@ -363,7 +368,7 @@ fn share_masks_by_real_path(report: &mut Report) {
     for f in report.db.files() {
         if let Some(real) = &f.real {
             groups
-                .entry((real.as_path(), f.text.as_str()))
+                .entry((real.as_path(), &*f.text))
                 .or_default()
                 .push(f.id);
         }
@@ -396,7 +401,7 @@ mod tests {
         let (spans, values) = quoted_secrets(text);
         assert_eq!(spans.len(), 3);
         assert_eq!(values, ["abc def", "k1k1", "0sQUJD"]);
-        assert_eq!(&text[spans[0].start..spans[0].end], " use \"abc def\"");
+        assert_eq!(&text[spans[0].start()..spans[0].end()], " use \"abc def\"");
         let (none, _) = quoted_secrets("# PSK is configured elsewhere\nPSK_FILE=x\n");
         assert!(none.is_empty());
     }
@@ -405,7 +410,7 @@ mod tests {
     fn only_key_like_tokens_in_key_comments_are_masked() {
         let text = "# old key: Xy7pasted99\n# keys live in /usr/local/etc/racoon/psk.txt\n# a plain comment Xy7pasted99\n";
         let spans = comment_keys(text);
-        let masked: Vec<&str> = spans.iter().map(|s| &text[s.start..s.end]).collect();
+        let masked: Vec<&str> = spans.iter().map(|s| &text[s.start()..s.end()]).collect();
         assert_eq!(masked, ["Xy7pasted99"]);
     }
 

@@ -1073,11 +1073,7 @@ pub fn can_start(i: &Side, r: &Side) -> Result<(), Failure> {
         if let Some((f, x)) = remotes(i.gw)
             .find(|(_, x)| x.passive && (x.address() == Some(r.addr) || x.is_anonymous()))
         {
-            let at = x
-                .own
-                .iter()
-                .find(|s| s.keyword.value == "passive")
-                .map_or(x.header, |s| s.span);
+            let at = x.passive_at.unwrap_or(x.header);
             let mut f = fail(
                 Status::NeverInitiated,
                 FailureKind::NeverInitiated,

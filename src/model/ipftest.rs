@@ -799,7 +799,7 @@ pub fn load_rules(
         if d.rule.code != "IPS1301" {
             continue;
         }
-        let line = rules[..d.location.span.start.min(rules.len())]
+        let line = rules[..d.location.span.start().min(rules.len())]
             .matches('\n')
             .count()
             + 1;
@@ -811,7 +811,10 @@ pub fn load_rules(
     let t = tunables(opts, errors);
     let rs = IpfRuleset::load_with(FileId(0), &parsed.file, t);
     for n in &rs.notes {
-        let line = rules[..n.span.start.min(rules.len())].matches('\n').count() + 1;
+        let line = rules[..n.span.start().min(rules.len())]
+            .matches('\n')
+            .count()
+            + 1;
         errors.push(format!("{line}: rule not loaded: {:?}", n.problem));
     }
     Some(rs)

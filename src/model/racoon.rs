@@ -96,9 +96,10 @@ pub struct Remote {
     pub peers_identifiers: Vec<Setting>,
     pub certificate_type: Option<Span>,
     pub ph1id: u64,
-    /// Statements of this block only (not inherited), for checks that point
-    /// at what the block itself says.
-    pub own: Vec<Setting>,
+    /// This block's own `passive` statement (not inherited), the place to
+    /// change when the remote never initiates. Checks that point at other
+    /// statements of the block read them from the tree.
+    pub passive_at: Option<Span>,
 }
 
 impl Remote {
@@ -227,7 +228,7 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
     let mut out = match parent_idx {
         Some(i) => {
             let mut p = earlier[i].clone();
-            p.own.clear();
+            p.passive_at = None;
             p
         }
         None => Remote {
@@ -250,7 +251,7 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
             peers_identifiers: Vec::new(),
             certificate_type: None,
             ph1id: 0,
-            own: Vec::new(),
+            passive_at: None,
         },
     };
     out.span = r.span;
@@ -263,9 +264,7 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
         out.proposals = body.proposals.iter().map(proposal).collect();
     }
     let mut own_peers = Vec::new();
-    out.own.reserve_exact(body.settings.len());
     for s in &body.settings {
-        out.own.push(s.clone());
         let word = s.word(0).map(|w| &*w.value);
         let on = matches!(word, Some("on" | "require" | "unique" | "force"));
         match &*s.keyword.value {
@@ -305,7 +304,10 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
                     _ => ProposalCheck::Strict,
                 }
             }
-            "passive" => out.passive = on,
+            "passive" => {
+                out.passive = on;
+                out.passive_at = Some(s.span);
+            }
             "generate_policy" => out.generate_policy = on,
             "nat_traversal" => {
                 out.nat_traversal = on || s.word(0).is_some_and(|w| w.value == "force");

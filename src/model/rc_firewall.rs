@@ -596,7 +596,7 @@ mod tests {
         assert!(deny_table_src
             .all_options()
             .any(|o| o.kind == OptKind::Via(crate::syntax::ipfw::Iface::Name("fxp0".into()))));
-        let line = &text[deny_table_src.span.start..deny_table_src.span.end];
+        let line = &text[deny_table_src.span.start()..deny_table_src.span.end()];
         assert_eq!(
             line,
             "/sbin/ipfw add deny all from 'table(13)' to any via fxp0"

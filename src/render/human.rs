@@ -13,7 +13,7 @@ struct Rendered {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: NamedSource<std::sync::Arc<str>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered>,
 }
@@ -54,13 +54,13 @@ impl miette::Diagnostic for Rendered {
     }
 }
 
-fn source(report: &Report, file: crate::source::FileId) -> NamedSource<String> {
+fn source(report: &Report, file: crate::source::FileId) -> NamedSource<std::sync::Arc<str>> {
     let name = report.db.get(file).path.to_string_lossy().into_owned();
     NamedSource::new(name, report.masked_text(file))
 }
 
 fn span(s: crate::source::Span) -> SourceSpan {
-    SourceSpan::new(s.start.into(), s.end.saturating_sub(s.start))
+    SourceSpan::new(s.start().into(), s.end().saturating_sub(s.start()))
 }
 
 fn convert(report: &Report, d: &Finding) -> Rendered {

@@ -13,7 +13,7 @@ use crate::source::{FileId, Span};
 /// 1-based (line, column) of both ends of a span.
 pub fn range(report: &Report, file: FileId, span: Span) -> ((usize, usize), (usize, usize)) {
     let f = report.db.get(file);
-    (f.line_col(span.start), f.line_col(span.end))
+    (f.line_col(span.start()), f.line_col(span.end()))
 }
 
 /// A file's path as the user reached it (from the command line argument).

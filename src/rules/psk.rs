@@ -44,7 +44,7 @@ fn indented_entry(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
         if let PskLine::Indented(span) = l {
             // Point at the leading blanks only: the rest may be a key.
             out.push(
-                Diagnostic::new(&INDENTED_ENTRY, cx.file, Span::new(span.start, span.start + 1), "this indented line can never match: racoon reads an empty identifier")
+                Diagnostic::new(&INDENTED_ENTRY, cx.file, Span::new(span.start(), span.start() + 1), "this indented line can never match: racoon reads an empty identifier")
                     .with_help("remove the leading blanks (or start the line with `#` in column 1 to comment it out)"),
             );
         }
@@ -69,7 +69,7 @@ fn trailing_whitespace(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
             } else {
                 "trailing blanks"
             };
-            let span = Span::new(e.key_span.start + trimmed.len(), e.key_span.end);
+            let span = Span::new(e.key_span.start() + trimmed.len(), e.key_span.end());
             out.push(
                 Diagnostic::new(
                     &TRAILING_WHITESPACE,

@@ -72,7 +72,7 @@ fn remote_label(r: &Remote) -> String {
     }
 }
 
-/// Remote blocks as written (only those with a body).
+/// Each remote as written, with what the model made of it.
 fn remotes_with_body<'a>(
     cx: &'a RacoonCtx,
 ) -> impl Iterator<Item = (&'a crate::syntax::racoon::Remote, &'a Remote)> {
@@ -84,6 +84,11 @@ fn remotes_with_body<'a>(
             _ => None,
         })
         .zip(cx.model.remotes.iter())
+}
+
+/// The statements a remote block itself writes (not inherited ones).
+fn own_settings(r: &crate::syntax::racoon::Remote) -> impl Iterator<Item = &Setting> {
+    r.body.iter().flat_map(|b| b.settings.iter())
 }
 
 // ---------------------------------------------------------------------------
@@ -162,8 +167,8 @@ rule!(DH_OUTSIDE_PROPOSAL, "IPS2003", "dh-group-outside-proposal", Error,
     log: Some("dh_group cannot be defined here."));
 
 fn dh_outside_proposal(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    for (_, r) in remotes_with_body(cx) {
-        for s in r.own.iter().filter(|s| s.is("dh_group")) {
+    for (ast, _) in remotes_with_body(cx) {
+        for s in own_settings(ast).filter(|s| s.is("dh_group")) {
             out.push(
                 Diagnostic::new(
                     &DH_OUTSIDE_PROPOSAL,
@@ -474,14 +479,14 @@ fn sainfo_key(s: &Sainfo, text: &str) -> String {
     let id = |i: Option<&SainfoId>| match i {
         None | Some(SainfoId::Anonymous(_)) => "ANONYMOUS".to_string(),
         Some(other) => text
-            .get(other.span().start..other.span().end)
+            .get(other.span().start()..other.span().end())
             .unwrap_or("")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" "),
     };
     let from = s.from.as_ref().map(|f| {
-        text.get(f.span.start..f.span.end)
+        text.get(f.span.start()..f.span.end())
             .unwrap_or("")
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -680,9 +685,9 @@ rule!(NAMED_CHILD_ADDRESS, "IPS2016", "named-child-remote-address", Error,
     log: Some("remote_address already specified"));
 
 fn named_child_address(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    for r in &cx.model.remotes {
+    for (ast, r) in remotes_with_body(cx) {
         if matches!(r.selector, RemoteSelector::Name(_)) && r.inherit.is_some() {
-            for s in r.own.iter().filter(|s| s.is("remote_address")) {
+            for s in own_settings(ast).filter(|s| s.is("remote_address")) {
                 out.push(Diagnostic::new(
                     &NAMED_CHILD_ADDRESS,
                     cx.file,
@@ -703,12 +708,8 @@ rule!(IDENTIFIER_VALUE, "IPS2017", "identifier-value-missing", Error,
     log: Some("ASN1 ID not specified and no CERT defined!"));
 
 fn identifier_value(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    for r in &cx.model.remotes {
-        for s in r
-            .own
-            .iter()
-            .filter(|s| s.is("my_identifier") || s.is("peers_identifier"))
-        {
+    for (ast, r) in remotes_with_body(cx) {
+        for s in own_settings(ast).filter(|s| s.is("my_identifier") || s.is("peers_identifier")) {
             let kind = s.word(0).map(|w| &*w.value).unwrap_or("");
             let has_value = s
                 .values

@@ -266,9 +266,9 @@ rule!(UNTERMINATED_QUOTE, "IPS3505", "rc-unterminated-quote", Error,
 fn unterminated_quote(cx: &RcCtx, out: &mut Vec<Diagnostic>) {
     for item in &cx.rc.items {
         if let RcItem::Bad(span) = item {
-            let rest = &cx.text[span.start..];
+            let rest = &cx.text[span.start()..];
             // The quote that opens the unterminated string.
-            let quote = rest.find(['"', '\'']).map(|i| span.start + i);
+            let quote = rest.find(['"', '\'']).map(|i| span.start() + i);
             let closed = quote.is_some_and(|q| {
                 let ch = cx.text.as_bytes()[q] as char;
                 cx.text[q + 1..].contains(ch)

@@ -2672,7 +2672,7 @@ fn explain(
     );
     let (tspan, tok) = token_at(text, pos).unwrap_or((Span::new(pos, pos), ""));
     let at_end = text[pos..].trim().is_empty();
-    let fspan = region.range(tspan.start, tspan.end.max(tspan.start));
+    let fspan = region.range(tspan.start(), tspan.end().max(tspan.start()));
     let msg = if at_end {
         if expected.is_empty() {
             "the rule is incomplete".to_string()
@@ -2775,7 +2775,7 @@ mod tests {
         assert_eq!(r.file.rules.len(), 2);
         assert_eq!(r.file.rules[0].on[0].value, "fxp0");
         assert_eq!(
-            &t[r.file.rules[0].on[0].span.start..r.file.rules[0].on[0].span.end],
+            &t[r.file.rules[0].on[0].span.start()..r.file.rules[0].on[0].span.end()],
             "$ext"
         );
         let Some(Addr::Host { host, mask }) = r.file.rules[0]
@@ -2841,7 +2841,12 @@ block in quick from any to any with ipopts and
         let msgs: Vec<_> = r
             .diagnostics
             .iter()
-            .map(|d| (&t[d.location.span.start..d.location.span.end], &d.message))
+            .map(|d| {
+                (
+                    &t[d.location.span.start()..d.location.span.end()],
+                    &d.message,
+                )
+            })
             .collect();
         // The last line's dangling `and` is an error that stops the load.
         assert_eq!(msgs.len(), 1, "{msgs:?}");

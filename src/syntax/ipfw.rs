@@ -506,17 +506,17 @@ impl MappedText {
         }
         let n = self.src.len();
         if s.start >= s.end {
-            let i = s.start.min(n);
+            let i = s.start().min(n);
             return if i == n {
-                let e = self.src[n - 1].end;
+                let e = self.src[n - 1].end();
                 Span::new(e, e)
             } else {
-                let b = self.src[i].start;
+                let b = self.src[i].start();
                 Span::new(b, b)
             };
         }
-        let a = s.start.min(n - 1);
-        let b = s.end.min(n).max(a + 1);
+        let a = s.start().min(n - 1);
+        let b = s.end().min(n).max(a + 1);
         self.src[a..b]
             .iter()
             .fold(self.src[a], |acc, sp| acc.cover(*sp))
@@ -661,7 +661,7 @@ fn parse_text(file: FileId, text: &str, stop_at_error: bool) -> ParsedIpfw {
         let lost_lines = lost_first.zip(lost_last);
         if lost_count > 0 {
             let (first, last) = lost_lines.unwrap_or((line + 1, line + 1));
-            let from = lines.line_start(first).unwrap_or(span.end);
+            let from = lines.line_start(first).unwrap_or(span.end());
             let to = lines
                 .line_start(last + 1)
                 .map_or(text.len(), |s| s.saturating_sub(1));
@@ -2799,7 +2799,7 @@ mod tests {
         let d = &p.diagnostics[0];
         (
             d.message.clone(),
-            line[d.location.span.start..d.location.span.end].to_string(),
+            line[d.location.span.start()..d.location.span.end()].to_string(),
         )
     }
 
@@ -2968,7 +2968,7 @@ mod tests {
         let p = parse_file(FileId(0), t);
         let r = p.file.rules().next().unwrap();
         let s = r.src.alts[0].span;
-        assert_eq!(&t[s.start..s.end], "10.0.0.1,   10.0.0.2");
+        assert_eq!(&t[s.start()..s.end()], "10.0.0.1,   10.0.0.2");
     }
 
     #[test]

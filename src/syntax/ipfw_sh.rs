@@ -147,7 +147,7 @@ pub fn evaluate(file: FileId, text: &str, opts: &ShellOptions) -> ShellOutput {
         (Some(_), _) if ev.exited => {}
         (Some(_), Some((at, what))) => {
             let lines = LineIndex::new(text);
-            let first = lines.line_col(text, at.start).0;
+            let first = lines.line_col(text, at.start()).0;
             let last = lines.line_count();
             let mut d = Diagnostic::new(
                 &IPFW_TRUNCATED,
@@ -155,7 +155,9 @@ pub fn evaluate(file: FileId, text: &str, opts: &ShellOptions) -> ShellOutput {
                 at,
                 format!("{what}: sh stops the script here, lines {first}–{last} do not run"),
             );
-            let before = text.get(at.start.saturating_sub(5)..at.start).unwrap_or("");
+            let before = text
+                .get(at.start().saturating_sub(5)..at.start())
+                .unwrap_or("");
             if before == "table" {
                 d = d.with_help("quote it for the shell: \"table(13)\"");
             }
@@ -1478,7 +1480,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn snippet(&self, span: Span) -> String {
-        let s = self.text.get(span.start..span.end).unwrap_or("");
+        let s = self.text.get(span.start()..span.end()).unwrap_or("");
         let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
         if one.chars().count() > 70 {
             let cut: String = one.chars().take(67).collect();
@@ -2120,7 +2122,7 @@ impl<'a> Evaluator<'a> {
         walk(n, &mut |x| {
             if let Node::Simple { words, .. } = x {
                 if let Some(w) = words.first() {
-                    let t = self.text.get(w.span.start..w.span.end).unwrap_or("");
+                    let t = self.text.get(w.span.start()..w.span.end()).unwrap_or("");
                     if looks_like_ipfw(t, &self.vars) {
                         c += 1;
                     } else if let Some(f) = w.literal().and_then(|l| self.funcs.get(&l)) {
@@ -2128,7 +2130,8 @@ impl<'a> Evaluator<'a> {
                         walk(f, &mut |y| {
                             if let Node::Simple { words, .. } = y {
                                 if let Some(w) = words.first() {
-                                    let t = self.text.get(w.span.start..w.span.end).unwrap_or("");
+                                    let t =
+                                        self.text.get(w.span.start()..w.span.end()).unwrap_or("");
                                     if looks_like_ipfw(t, &self.vars) {
                                         inner += 1;
                                     }
@@ -2190,7 +2193,7 @@ impl<'a> Evaluator<'a> {
                 }
                 let first = self
                     .text
-                    .get(words[0].span.start..words[0].span.end)
+                    .get(words[0].span.start()..words[0].span.end())
                     .unwrap_or("");
                 let ipfw_like = looks_like_ipfw(first, &self.vars);
                 if ipfw_like {
@@ -2809,7 +2812,7 @@ mod tests {
     fn rule_texts<'a>(text: &'a str, out: &ShellOutput) -> Vec<&'a str> {
         out.rules()
             .iter()
-            .map(|r| &text[r.span.start..r.span.end])
+            .map(|r| &text[r.span.start()..r.span.end()])
             .collect()
     }
 
@@ -2852,7 +2855,7 @@ esac
         assert_eq!(out.commands[0].command.flags[0].value, "-q");
         let last = rules[2];
         let via = last.all_options().next().unwrap();
-        assert_eq!(&t[via.span.start..via.span.end], "via ${oif}");
+        assert_eq!(&t[via.span.start()..via.span.end()], "via ${oif}");
         assert_eq!(out.commands[1].calls.len(), 1);
         let texts = rule_texts(t, &out);
         assert_eq!(
@@ -2885,7 +2888,7 @@ esac
             .find(|d| d.rule.code == "IPS1203")
             .unwrap();
         assert!(d.message.contains("$ext"), "{}", d.message);
-        assert_eq!(d.location.span.start, t.find("$cmd 10").unwrap());
+        assert_eq!(d.location.span.start(), t.find("$cmd 10").unwrap());
     }
 
     #[test]
@@ -2946,7 +2949,7 @@ ${fwcmd} add deny $log ip from any to any
             .iter()
             .find(|d| d.rule.code == "IPS1201")
             .unwrap();
-        assert_eq!(&t[e.location.span.start..e.location.span.end], "udp");
+        assert_eq!(&t[e.location.span.start()..e.location.span.end()], "udp");
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub struct Rejected {
 
 impl Rejected {
     pub fn at(text: &str, span: crate::source::Span) -> Rejected {
-        let end = span.start.min(text.len());
+        let end = span.start().min(text.len());
         let line = 1 + text.as_bytes()[..end]
             .iter()
             .filter(|b| **b == b'\n')

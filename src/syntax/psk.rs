@@ -89,7 +89,7 @@ pub fn parse(text: &str) -> PskFile {
         let line = match p.as_rule() {
             Rule::comment => PskLine::Comment {
                 span,
-                key: commented_out_key(p.as_str(), span.start),
+                key: commented_out_key(p.as_str(), span.start()),
             },
             Rule::blank => PskLine::Blank(span),
             Rule::indented => PskLine::Indented(span),
@@ -254,7 +254,7 @@ mod tests {
         let f = parse(text);
         let masked: Vec<&str> = secret_spans(&f)
             .iter()
-            .map(|s| &text[s.start..s.end])
+            .map(|s| &text[s.start()..s.end()])
             .collect();
         assert_eq!(
             masked,

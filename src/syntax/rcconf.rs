@@ -110,7 +110,7 @@ fn assignment(p: Pair<'_, Rule>) -> Assignment {
     let span = span_of(p.as_span(), 0);
     let mut name = Spanned::new(String::new(), span);
     let mut exported = false;
-    let mut value_span = Span::new(span.end, span.end);
+    let mut value_span = Span::new(span.end(), span.end());
     let mut raw = String::new();
     let mut parts = Vec::new();
     for c in p.into_inner() {

@@ -272,7 +272,9 @@ fn spi_overflow(file: FileId, text: &str, sa: &SaCommand) -> Option<Diagnostic> 
     if v <= u64::from(u32::MAX) && v != u64::MAX {
         return None;
     }
-    let written = text.get(sa.spi.span.start..sa.spi.span.end).unwrap_or("");
+    let written = text
+        .get(sa.spi.span.start()..sa.spi.span.end())
+        .unwrap_or("");
     let hex = written.starts_with("0x") || written.starts_with("0X");
     Some(if hex {
         Diagnostic::new(
@@ -301,11 +303,11 @@ fn spi_overflow(file: FileId, text: &str, sa: &SaCommand) -> Option<Diagnostic> 
 /// renderers and never quoted in a message.
 fn key_like_tokens(text: &str, span: Span) -> Vec<Span> {
     let bytes = text.as_bytes();
-    let end = span.end.min(bytes.len());
+    let end = span.end().min(bytes.len());
     let mut out = Vec::new();
     // 0: outside keys, 1: the algorithm after -E/-A comes next, 2: keys.
     let mut state = 0;
-    let mut i = span.start;
+    let mut i = span.start();
     while i < end {
         if bytes[i].is_ascii_whitespace() {
             i += 1;
@@ -715,7 +717,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
             .iter()
             .any(|m| m.start < s.end.max(s.start + 1) && s.start < m.end)
     };
-    let frag = &text[span.start..span.end];
+    let frag = &text[span.start()..span.end()];
     if frag.trim() == ";" {
         return Diagnostic::new(
             &SETKEY_SYNTAX,
@@ -732,7 +734,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
     if word.is_empty() || !COMMANDS.contains(&word.as_str()) && word != "spdupdate" {
-        let at = span.start + lead;
+        let at = span.start() + lead;
         let shown: String = frag
             .trim_start()
             .chars()
@@ -775,10 +777,10 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         Err(e) => e,
     };
     let (pos, positives) = pest_failure(&err);
-    let pos = pos + span.start;
+    let pos = pos + span.start();
     let expected = join_expected(positives.iter().map(|r| describe(*r)));
-    let prev_end = prev_token_end(text, span.start, pos);
-    let at_end = text[pos.min(span.end)..span.end]
+    let prev_end = prev_token_end(text, span.start(), pos);
+    let at_end = text[pos.min(span.end())..span.end()]
         .trim()
         .trim_end_matches(';')
         .trim()
@@ -787,7 +789,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         .filter(|(s, _)| s.end <= span.end)
         .unwrap_or((Span::new(pos, pos), ""));
     let ftok = if secret(fspan) { "" } else { ftok };
-    let policy_text = &text[span.start..pos.min(span.end)];
+    let policy_text = &text[span.start()..pos.min(span.end())];
     if positives.contains(&Rule::semi)
         && text[prev_end..pos.min(text.len())].contains('\n')
         && !at_end

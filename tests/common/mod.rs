@@ -68,7 +68,7 @@ pub fn findings(r: &Report) -> Vec<(&'static str, Severity, usize)> {
     r.diagnostics
         .iter()
         .map(|d| {
-            let (line, _) = r.db.get(d.location.file).line_col(d.location.span.start);
+            let (line, _) = r.db.get(d.location.file).line_col(d.location.span.start());
             (d.rule.code, d.severity, line)
         })
         .collect()

@@ -147,7 +147,7 @@ pub fn parse(file: FileId, text: &str, version: IpfVersion) -> ParsedNat {
             Err(e) => {
                 let (pos, _) = pest_failure(&e);
                 let (tspan, tok) = token_at(body, pos).unwrap_or((Span::new(pos, pos), ""));
-                let at = region.range(tspan.start, tspan.end);
+                let at = region.range(tspan.start(), tspan.end());
                 let word = body.split_whitespace().next().unwrap_or("");
                 let msg = if !["map", "map-block", "bimap", "rdr"]
                     .contains(&word.to_ascii_lowercase().as_str())

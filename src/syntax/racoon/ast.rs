@@ -133,7 +133,8 @@ pub enum RemoteTarget {
     },
     Name(Spanned<String>),
     Address {
-        address: Address,
+        /// Boxed, as in [`Value::Address`]: a remote has two targets.
+        address: Box<Address>,
         port: Option<Spanned<Option<u16>>>,
     },
 }

@@ -272,10 +272,10 @@ fn looks_like_hostname(tok: &str) -> bool {
 
 /// Explain why a skipped region is not a valid statement in `ctx`.
 pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Vec<Diagnostic> {
-    let frag = &text[span.start..span.end];
+    let frag = &text[span.start()..span.end()];
     let trimmed = frag.trim();
     if trimmed == ";" {
-        let before = prev_token_end(text, 0, span.start);
+        let before = prev_token_end(text, 0, span.start());
         let msg = if before > 0 && text.as_bytes()[before - 1] == b'}' {
             return vec![Diagnostic::new(
                 &SEMICOLON_AFTER_BRACE,
@@ -308,7 +308,7 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
 
     // An unknown or misplaced statement keyword.
     if let Some((off, word)) = first_word(frag) {
-        let wspan = Span::new(span.start + off, span.start + off + word.len());
+        let wspan = Span::new(span.start() + off, span.start() + off + word.len());
         if word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
             && !ctx.keywords().contains(&word)
         {
@@ -361,14 +361,16 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         Err(e) => e,
     };
     let (pos, positives) = pest_failure(&err);
-    let pos = pos + span.start;
+    let pos = pos + span.start();
     let expected = join_expected(positives.iter().map(|r| describe(*r)));
-    let found = token_at(text, pos).filter(|(s, _)| s.end <= span.end.max(pos));
-    let prev_end = prev_token_end(text, span.start, pos);
-    let at_chunk_end = text[pos.min(span.end)..span.end].trim().is_empty();
+    let found = token_at(text, pos).filter(|(s, _)| s.end() <= span.end().max(pos));
+    let prev_end = prev_token_end(text, span.start(), pos);
+    let at_chunk_end = text[pos.min(span.end())..span.end()].trim().is_empty();
     let newline_between = text[prev_end..pos.min(text.len())].contains('\n');
 
-    if positives.contains(&Rule::semi) && (at_chunk_end || newline_between) && prev_end > span.start
+    if positives.contains(&Rule::semi)
+        && (at_chunk_end || newline_between)
+        && prev_end > span.start()
     {
         let at = Span::new(prev_end, prev_end);
         return vec![Diagnostic::new(

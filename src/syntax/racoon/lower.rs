@@ -123,6 +123,8 @@ impl<'t> Lowerer<'t> {
                 _ => settings.push(self.setting(c)),
             }
         }
+        // Pushes leave up to half of a list unused; a large file keeps them all.
+        settings.shrink_to_fit();
         let block = Block {
             span,
             keyword,
@@ -136,7 +138,7 @@ impl<'t> Lowerer<'t> {
     }
 
     fn unclosed(&mut self, what: &str, at: Span, block: Span) {
-        let end = Span::new(block.end, block.end);
+        let end = Span::new(block.end(), block.end());
         self.diags.push(
             Diagnostic::new(
                 &UNCLOSED_BLOCK,
@@ -159,8 +161,9 @@ impl<'t> Lowerer<'t> {
         self.collect(p, &mut keyword, &mut values);
         // A Vec grows to four values at its first push; most settings have one.
         values.shrink_to_fit();
-        let keyword = keyword
-            .unwrap_or_else(|| Spanned::new(Word::Borrowed(""), Span::new(span.start, span.start)));
+        let keyword = keyword.unwrap_or_else(|| {
+            Spanned::new(Word::Borrowed(""), Span::new(span.start(), span.start()))
+        });
         Setting {
             span,
             keyword,
@@ -245,7 +248,7 @@ impl<'t> Lowerer<'t> {
                     Rule::address => ip_text = Some((c.as_str(), s)),
                     Rule::range_end => {
                         let t = &c.as_str()[1..];
-                        let ip = self.ip(t, Span::new(s.start + 1, s.end));
+                        let ip = self.ip(t, Span::new(s.start() + 1, s.end()));
                         range_end = Some(Spanned::new(ip, s));
                     }
                     Rule::prefix => {
@@ -307,13 +310,13 @@ impl<'t> Lowerer<'t> {
         let mut target = None;
         let mut parent = None;
         let mut body = None;
-        let mut header_end = span.end;
+        let mut header_end = span.end();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::remote_target => target = Some(self.remote_target(c)),
                 Rule::remote_parent => parent = Some(self.remote_target(c)),
                 Rule::remote_body => {
-                    header_end = self.sp(&c).start + 1;
+                    header_end = self.sp(&c).start() + 1;
                     body = Some(self.remote_body(c, span));
                 }
                 _ => {}
@@ -322,7 +325,7 @@ impl<'t> Lowerer<'t> {
         let target = target.unwrap_or(RemoteTarget::Anonymous { span, port: None });
         Remote {
             span,
-            header: Span::new(span.start, header_end),
+            header: Span::new(span.start(), header_end),
             target,
             parent,
             body,
@@ -347,7 +350,7 @@ impl<'t> Lowerer<'t> {
                 self.sp(&first),
             )),
             Rule::address => RemoteTarget::Address {
-                address: self.address(first),
+                address: Box::new(self.address(first)),
                 port: port_v,
             },
             _ => RemoteTarget::Anonymous { span, port: None },
@@ -364,10 +367,12 @@ impl<'t> Lowerer<'t> {
                 _ => body.settings.push(self.setting(c)),
             }
         }
+        body.settings.shrink_to_fit();
+        body.proposals.shrink_to_fit();
         if body.close.is_none() {
             self.unclosed(
                 "remote",
-                Span::new(remote_span.start, remote_span.start + 6),
+                Span::new(remote_span.start(), remote_span.start() + 6),
                 remote_span,
             );
         }
@@ -381,7 +386,7 @@ impl<'t> Lowerer<'t> {
         let mut group = None;
         let mut settings = Vec::new();
         let mut close = None;
-        let mut header_end = span.end;
+        let mut header_end = span.end();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::sainfo_ids => {
@@ -397,7 +402,7 @@ impl<'t> Lowerer<'t> {
                     }
                 }
                 Rule::sainfo_body => {
-                    header_end = self.sp(&c).start + 1;
+                    header_end = self.sp(&c).start() + 1;
                     for s in c.into_inner() {
                         match s.as_rule() {
                             Rule::rbrace => close = Some(self.sp(&s)),
@@ -409,15 +414,16 @@ impl<'t> Lowerer<'t> {
                 _ => {}
             }
         }
+        settings.shrink_to_fit();
         if close.is_none() {
-            self.unclosed("sainfo", Span::new(span.start, span.start + 6), span);
+            self.unclosed("sainfo", Span::new(span.start(), span.start() + 6), span);
         }
         let mut ids = ids.into_iter();
         let local = ids.next().unwrap_or(SainfoId::Anonymous(span));
         let remote = ids.next();
         Sainfo {
             span,
-            header: Span::new(span.start, header_end),
+            header: Span::new(span.start(), header_end),
             local,
             remote,
             from,

@@ -76,10 +76,10 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
 }
 
 fn describe(file: FileId, text: &str, span: Span) -> Diagnostic {
-    let s = &text[span.start..span.end];
+    let s = &text[span.start()..span.end()];
     let glued_number = text
         .as_bytes()
-        .get(span.end)
+        .get(span.end())
         .is_some_and(|b| b.is_ascii_digit());
     let mut d = if s.starts_with("//") || s.starts_with("/*") || s.starts_with("*/") {
         Diagnostic::new(
