@@ -6,6 +6,10 @@
 //! so the bench's own allocations never count. The value criterion prints
 //! under "time" is that peak, in bytes. Figures go in BENCHMARKS.md.
 
+// The CLI's allocator, so the figures are the CLI's (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
 use ipseclint::engine::{lint, Input, LintOptions};

@@ -1,6 +1,10 @@
 //! Parse and check speed on a large generated racoon.conf
 //! (10,000 remotes and 10,000 sainfos). Figures go in BENCHMARKS.md.
 
+// The CLI's allocator, so the figures are the CLI's (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ipseclint::source::FileId;
 

@@ -1,5 +1,10 @@
 //! The `ipseclint` command line.
 
+// jemalloc: a large racoon.conf is thousands of small nodes, and glibc's
+// per-thread caches leave a fifth of the heap in holes (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use ipseclint::config::{Config, FailOn};
 use ipseclint::engine::{lint, Input, LintOptions};

@@ -179,13 +179,13 @@ fn sniff(text: &str) -> Sniff {
             continue;
         }
         // `+`/`-`: leftovers of a pasted diff still mark a setkey file.
-        let words: Vec<&str> = line
+        // Only the first three words count: no list per line.
+        let mut words = line
             .trim_start_matches(['+', '-'])
             .split(|ch: char| ch.is_whitespace() || ch == ';')
-            .filter(|w| !w.is_empty())
-            .collect();
-        let first = words.first().copied().unwrap_or("");
-        let second = words.get(1).copied().unwrap_or("");
+            .filter(|w| !w.is_empty());
+        let first = words.next().unwrap_or("");
+        let second = words.next().unwrap_or("");
         match first {
             "remote" | "sainfo" | "listen" | "padding" => c.racoon += 1,
             "path" if line.contains("pre_shared_key") || line.contains("certificate") => {
@@ -194,7 +194,7 @@ fn sniff(text: &str) -> Sniff {
             // ipfw `add [N] action`, setkey `add SRC DST proto SPI`.
             "add" => {
                 let action = if second.chars().all(|ch| ch.is_ascii_digit()) {
-                    words.get(2).copied().unwrap_or("")
+                    words.next().unwrap_or("")
                 } else {
                     second
                 };

@@ -270,7 +270,10 @@ fn quoted_secrets(text: &str) -> (Vec<Span>, Vec<String>) {
     let mut values = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
-        if let Some(after) = after_key_word(line) {
+        // A key word is `shared_secret` or stands next to a `:`: other lines
+        // need no look at their words.
+        let may_hold_key = line.contains(':') || line.contains("shared_secret");
+        if let Some(after) = may_hold_key.then(|| after_key_word(line)).flatten() {
             let rest = line[after..].trim_end();
             let rest = rest.strip_suffix(';').unwrap_or(rest);
             if !rest.trim().is_empty() {
@@ -285,19 +288,17 @@ fn quoted_secrets(text: &str) -> (Vec<Span>, Vec<String>) {
 
 /// Where the secret part of a line starts, if a key word opens it.
 fn after_key_word(line: &str) -> Option<usize> {
-    let words: Vec<(usize, &str)> = tokens_with_offsets(line).collect();
-    for (i, (pos, w)) in words.iter().enumerate() {
+    let mut after_colon = false;
+    for (pos, w) in tokens_with_offsets(line) {
         let w_bare = w.trim_start_matches(':');
         let is_key = match w_bare {
             "shared_secret" => true,
-            _ => {
-                KEY_WORDS.contains(&w_bare)
-                    && (w.starts_with(':') || i > 0 && words[i - 1].1.ends_with(':'))
-            }
+            _ => KEY_WORDS.contains(&w_bare) && (w.starts_with(':') || after_colon),
         };
         if is_key {
             return Some(pos + w.len());
         }
+        after_colon = w.ends_with(':');
     }
     None
 }

@@ -246,9 +246,9 @@ impl Lookup {
                 }
             }
             for (si, s) in part.model.sainfos.iter().enumerate() {
-                match sainfo_id_ip(&s.local) {
+                match sainfo_id_ip(s.local()) {
                     Some(ip) => {
-                        let remote = s.remote.as_ref().and_then(sainfo_id_ip);
+                        let remote = s.remote().and_then(sainfo_id_ip);
                         l.sainfo_by_ids
                             .entry((ip, remote))
                             .or_default()

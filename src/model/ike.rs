@@ -183,7 +183,7 @@ fn lifetime(p: &Phase1Proposal, r: &Remote) -> u64 {
 fn keylen(p: &Phase1Proposal) -> u64 {
     p.encryption
         .as_ref()
-        .and_then(|e| e.keylen.as_ref().map(|k| k.value))
+        .and_then(|e| e.keylen.as_ref().map(|k| u64::from(k.value)))
         // racoon's default for a cipher with a variable key length is 128.
         .unwrap_or(
             if p.encryption
@@ -259,7 +259,7 @@ fn my_id(r: &Remote, addr: IpAddr) -> (String, Option<String>) {
                 .map_or_else(|| "address".to_string(), |w| w.value.to_string());
             let v = s.values.iter().find_map(|v| match v {
                 Value::Quoted(q) => Some(q.value.clone()),
-                Value::Address(a) => Some(a.text.clone()),
+                Value::Address(a) => Some(a.text().into_owned()),
                 _ => None,
             });
             // `keyid "x"` names a file holding the identifier; only `keyid tag "x"` is the value.
@@ -286,9 +286,9 @@ fn same_identifier(s: &crate::syntax::racoon::Setting, sent: &(String, Option<St
     kind == sent.0
         && s.values.iter().any(|v| match v {
             Value::Quoted(q) => q.value == *value,
-            Value::Address(a) => match (a.text.parse::<IpAddr>(), value.parse::<IpAddr>()) {
+            Value::Address(a) => match (a.text().parse::<IpAddr>(), value.parse::<IpAddr>()) {
                 (Ok(x), Ok(y)) => x == y,
-                _ => a.text == *value,
+                _ => a.text() == value.as_str(),
             },
             _ => false,
         })
@@ -1271,11 +1271,11 @@ fn find_sainfo<'a>(
         .filter(|(_, s)| {
             s.remoteid == rem.ph1id
                 // On the initiator (no peer id) a `from` sainfo matches any peer.
-                && s.from
+                && s.from()
                     .as_ref()
                     .is_none_or(|f| peer_id.is_none_or(|p| same_identifier(f, p)))
-                && id_matches(&s.local, local, upper, None)
-                && s.remote
+                && id_matches(s.local(), local, upper, None)
+                && s.remote()
                     .as_ref()
                     .is_none_or(|r| id_matches(r, remote, upper, Some(peer)))
         })
@@ -1285,9 +1285,9 @@ fn find_sainfo<'a>(
     found.sort_by_key(|(_, s)| {
         std::cmp::Reverse(
             3 * (s.remoteid != 0) as u8
-                + 3 * s.from.is_some() as u8
-                + !s.local.is_anonymous() as u8
-                + s.remote.as_ref().is_some_and(|r| !r.is_anonymous()) as u8,
+                + 3 * s.from().is_some() as u8
+                + !s.local().is_anonymous() as u8
+                + s.remote().is_some_and(|r| !r.is_anonymous()) as u8,
         )
     });
     found.into_iter().next()
@@ -1315,7 +1315,7 @@ fn missing_sainfo(
             Status::Phase2Failed,
             FailureKind::NoSainfo,
             format!("{message}: this sainfo has the ids reversed (local and remote swapped, as on the peer)"),
-            std::iter::once((f, sa.header, format!("{}'s sainfo, ids reversed", g.gw.name)))
+            std::iter::once((f, sa.header(), format!("{}'s sainfo, ids reversed", g.gw.name)))
                 .chain(other)
                 .collect(),
         )
@@ -1328,7 +1328,7 @@ fn missing_sainfo(
                 p.model
                     .sainfos
                     .first()
-                    .map(|s| (p.file, s.header, format!("{}'s sainfo", g.gw.name)))
+                    .map(|s| (p.file, s.header(), format!("{}'s sainfo", g.gw.name)))
             })
         })
         .or_else(|| {
@@ -1422,13 +1422,8 @@ pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Fa
         let check = rrem.proposal_check;
         let uses = |proto: &str| p.policy.rules.iter().any(|x| x.protocol.value == proto);
         let (esp, ah) = (uses("esp"), uses("ah"));
-        let common = |mine: &[crate::model::racoon::AlgRef],
-                      theirs: &[crate::model::racoon::AlgRef]| {
-            mine.iter()
-                .any(|a| theirs.iter().any(|b| same_transform(a, b, check)))
-        };
-        let enc_ok = !esp || common(&isa.encryption, &rsa.encryption);
-        let auth_ok = !(esp || ah) || common(&isa.authentication, &rsa.authentication);
+        let enc_ok = !esp || any_common(isa.encryption(), rsa.encryption(), check);
+        let auth_ok = !(esp || ah) || any_common(isa.authentication(), rsa.authentication(), check);
         let ipfs = isa.pfs_group.as_ref().map(|g| g.value);
         let rpfs = rsa.pfs_group.as_ref().map(|g| g.value);
         let pfs_ok = match check {
@@ -1453,9 +1448,9 @@ pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Fa
             };
             let span_of = |s: &Sainfo| {
                 if !enc_ok {
-                    s.encryption.first().map(|a| a.span)
+                    s.encryption().next().map(|a| a.span)
                 } else if !auth_ok {
-                    s.authentication.first().map(|a| a.span)
+                    s.authentication().next().map(|a| a.span)
                 } else if !pfs_ok {
                     s.pfs_group.as_ref().map(|g| g.span)
                 } else {
@@ -1470,12 +1465,12 @@ pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Fa
             let at = vec![
                 (
                     rsf,
-                    span_of(rsa).unwrap_or(rsa.header),
+                    span_of(rsa).unwrap_or(rsa.header()),
                     format!("{} accepts this", r.gw.name),
                 ),
                 (
                     ifile,
-                    span_of(isa).unwrap_or(isa.header),
+                    span_of(isa).unwrap_or(isa.header()),
                     format!("{} proposes this", i.gw.name),
                 ),
             ];
@@ -1491,6 +1486,15 @@ pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Fa
         }
     }
     Ok(())
+}
+
+/// Does any of the initiator's transforms match one of the responder's?
+fn any_common<'a>(
+    mut mine: impl Iterator<Item = &'a crate::model::racoon::AlgRef>,
+    theirs: impl Iterator<Item = &'a crate::model::racoon::AlgRef> + Clone,
+    check: ProposalCheck,
+) -> bool {
+    mine.any(|a| theirs.clone().any(|b| same_transform(a, b, check)))
 }
 
 /// `cmpsatrns`: the same transform, and a key length the responder's

@@ -9,6 +9,7 @@ use crate::syntax::racoon::{
 use crate::syntax::setkey::Selector;
 use crate::syntax::Spanned;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// racoon's default phase-1 and phase-2 lifetime (8 hours).
 pub const DEFAULT_LIFETIME: u64 = 28_800;
@@ -38,25 +39,8 @@ pub enum RemoteSelector {
     Name(String),
 }
 
-/// An algorithm as written: canonical name, optional key length, span.
-#[derive(Clone, Debug)]
-pub struct AlgRef {
-    pub name: ast::Word,
-    pub keylen: Option<Spanned<u64>>,
-    pub span: Span,
-    pub name_span: Span,
-}
-
-impl AlgRef {
-    fn from_ast(a: &ast::Algorithm) -> Self {
-        AlgRef {
-            name: a.name.value.clone(),
-            keylen: a.keylen.clone(),
-            span: a.span,
-            name_span: a.name.span,
-        }
-    }
-}
+/// An algorithm as written: name, optional key length, spans.
+pub type AlgRef = ast::Algorithm;
 
 /// One `proposal { }` of a remote (one ISAKMP transform).
 #[derive(Clone, Debug)]
@@ -80,7 +64,9 @@ pub struct Remote {
     pub selector: RemoteSelector,
     pub selector_span: Span,
     /// The parent as written, and the index of the remote it resolved to.
-    pub inherit: Option<(RemoteTarget, Option<usize>)>,
+    /// Boxed, like the rarely written statements below: a hub has thousands
+    /// of remotes without them.
+    pub inherit: Option<Box<(RemoteTarget, Option<usize>)>>,
     pub remote_address: Option<Spanned<IpAddr>>,
     pub exchange_modes: Vec<Spanned<ExchangeMode>>,
     pub proposals: Vec<Phase1Proposal>,
@@ -92,7 +78,7 @@ pub struct Remote {
     /// `nat_traversal force`: a NAT is always "detected".
     pub nat_traversal_force: bool,
     pub verify_identifier: bool,
-    pub my_identifier: Option<Setting>,
+    pub my_identifier: Option<Box<Setting>>,
     pub peers_identifiers: Vec<Setting>,
     pub certificate_type: Option<Span>,
     pub ph1id: u64,
@@ -120,28 +106,67 @@ impl Remote {
     }
 }
 
-/// A `sainfo` block.
+/// A `sainfo` block: the block as written, and what racoon makes of it.
 #[derive(Clone, Debug)]
 pub struct Sainfo {
-    pub span: Span,
-    pub header: Span,
-    pub close: Option<Span>,
-    pub local: ast::SainfoId,
-    pub remote: Option<ast::SainfoId>,
-    pub from: Option<Setting>,
-    pub encryption: Vec<AlgRef>,
-    pub authentication: Vec<AlgRef>,
-    pub compression: Vec<AlgRef>,
+    /// Shared with the tree, not copied: a hub has thousands.
+    pub ast: Arc<ast::Sainfo>,
+    /// Which of the block's statements gives each algorithm list (the last
+    /// one written wins): the lists are read from the tree, not copied.
+    lists: [Option<u16>; 3],
     pub pfs_group: Option<Spanned<DhGroup>>,
     pub lifetime: Option<Spanned<u64>>,
     pub remoteid: u64,
 }
 
 impl Sainfo {
+    pub fn span(&self) -> Span {
+        self.ast.span
+    }
+    pub fn header(&self) -> Span {
+        self.ast.header
+    }
+    pub fn close(&self) -> Option<Span> {
+        self.ast.close
+    }
+    pub fn local(&self) -> &SainfoId {
+        &self.ast.local
+    }
+    /// `None` for the single-word `sainfo anonymous`.
+    pub fn remote(&self) -> Option<&SainfoId> {
+        self.ast.remote.as_ref()
+    }
+    /// `from ID`: which peer identity the sainfo is for.
+    pub fn from(&self) -> Option<&Setting> {
+        self.ast.from.as_deref()
+    }
     pub fn is_anonymous(&self) -> bool {
-        self.local.is_anonymous() && self.remote.as_ref().is_none_or(|r| r.is_anonymous())
+        self.local().is_anonymous() && self.remote().is_none_or(|r| r.is_anonymous())
+    }
+    pub fn encryption(&self) -> impl Iterator<Item = &AlgRef> + Clone {
+        self.algorithms(ENCRYPTION)
+    }
+    pub fn authentication(&self) -> impl Iterator<Item = &AlgRef> + Clone {
+        self.algorithms(AUTHENTICATION)
+    }
+    pub fn compression(&self) -> impl Iterator<Item = &AlgRef> + Clone {
+        self.algorithms(COMPRESSION)
+    }
+    fn algorithms(&self, list: usize) -> impl Iterator<Item = &AlgRef> + Clone {
+        self.lists[list]
+            .and_then(|i| self.ast.settings.get(usize::from(i)))
+            .into_iter()
+            .flat_map(|s| s.values.iter())
+            .filter_map(|v| match v {
+                Value::Algorithm(a) => Some(a),
+                _ => None,
+            })
     }
 }
+
+const ENCRYPTION: usize = 0;
+const AUTHENTICATION: usize = 1;
+const COMPRESSION: usize = 2;
 
 /// The meaning of one racoon.conf.
 #[derive(Clone, Debug, Default)]
@@ -258,7 +283,7 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
     out.header = r.header;
     out.selector = selector;
     out.selector_span = selector_span;
-    out.inherit = r.parent.clone().map(|p| (p, parent_idx));
+    out.inherit = r.parent.clone().map(|p| Box::new((p, parent_idx)));
     let Some(body) = &r.body else { return out };
     if !body.proposals.is_empty() {
         out.proposals = body.proposals.iter().map(proposal).collect();
@@ -314,7 +339,7 @@ fn remote(r: &ast::Remote, earlier: &[Remote]) -> Remote {
                 out.nat_traversal_force = s.word(0).is_some_and(|w| w.value == "force");
             }
             "verify_identifier" => out.verify_identifier = on,
-            "my_identifier" => out.my_identifier = Some(s.clone()),
+            "my_identifier" => out.my_identifier = Some(Box::new(s.clone())),
             "peers_identifier" => own_peers.push(s.clone()),
             "certificate_type" => out.certificate_type = Some(s.span),
             "ph1id" => out.ph1id = s.first_number().map_or(0, |n| n.value),
@@ -358,7 +383,7 @@ fn proposal(b: &ast::Block) -> Phase1Proposal {
     };
     for s in &b.settings {
         let alg = s.values.iter().find_map(|v| match v {
-            Value::Algorithm(a) => Some(AlgRef::from_ast(a)),
+            Value::Algorithm(a) => Some(a.clone()),
             _ => None,
         });
         match &*s.keyword.value {
@@ -374,37 +399,20 @@ fn proposal(b: &ast::Block) -> Phase1Proposal {
     p
 }
 
-fn sainfo(s: &ast::Sainfo) -> Sainfo {
+fn sainfo(s: &Arc<ast::Sainfo>) -> Sainfo {
     let mut out = Sainfo {
-        span: s.span,
-        header: s.header,
-        close: s.close,
-        local: s.local.clone(),
-        remote: s.remote.clone(),
-        from: s.from.clone(),
-        encryption: Vec::new(),
-        authentication: Vec::new(),
-        compression: Vec::new(),
+        ast: Arc::clone(s),
+        lists: [None; 3],
         pfs_group: None,
         lifetime: None,
         remoteid: 0,
     };
-    for st in &s.settings {
-        let algs = || {
-            st.values
-                .iter()
-                .filter_map(|v| match v {
-                    Value::Algorithm(a) => Some(AlgRef::from_ast(a)),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-                .into_boxed_slice()
-                .into_vec() // no room for four when the list has one or two
-        };
+    for (i, st) in s.settings.iter().enumerate() {
+        let at = u16::try_from(i).ok();
         match &*st.keyword.value {
-            "encryption_algorithm" => out.encryption = algs(),
-            "authentication_algorithm" => out.authentication = algs(),
-            "compression_algorithm" => out.compression = algs(),
+            "encryption_algorithm" => out.lists[ENCRYPTION] = at,
+            "authentication_algorithm" => out.lists[AUTHENTICATION] = at,
+            "compression_algorithm" => out.lists[COMPRESSION] = at,
             "pfs_group" => out.pfs_group = dh_of(st),
             "lifetime" => out.lifetime = time_of(st),
             "remoteid" => out.remoteid = st.first_number().map_or(0, |n| n.value),

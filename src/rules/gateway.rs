@@ -475,9 +475,9 @@ fn policy_without_sainfo(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
             .into_iter()
             .map(|(pi, si)| &cx.gateway.racoon[pi].model.sainfos[si])
             .any(|si| {
-                id_matches(&si.local, src, &upper.value, None)
+                id_matches(si.local(), src, &upper.value, None)
                     && si
-                        .remote
+                        .remote()
                         .as_ref()
                         .is_none_or(|r| id_matches(r, dst, &upper.value, Some(peer)))
             });
@@ -505,14 +505,14 @@ fn policy_without_sainfo(cx: &GatewayCtx, out: &mut Vec<Diagnostic>) {
         // Point at the nearest miss, which usually differs only by prefix or protocol.
         let near = sainfos
             .iter()
-            .find(|(_, si)| match (&si.local, &si.remote) {
+            .find(|(_, si)| match (si.local(), &si.remote()) {
                 (SainfoId::Address { address, .. }, Some(SainfoId::Address { address: b, .. })) => {
                     address.ip == src.host.ip || b.ip == dst.host.ip
                 }
                 _ => false,
             });
         match near {
-            Some((f, si)) => d = d.with_related(*f, si.header, "this sainfo is close but not equal: racoon compares ids exactly, not by containment"),
+            Some((f, si)) => d = d.with_related(*f, si.header(), "this sainfo is close but not equal: racoon compares ids exactly, not by containment"),
             None => d = d.with_related(main.file, Span::new(0, 0), "racoon.conf checked here"),
         }
         out.push(d.with_help(format!("add `{want} {{ ... }}` (or `sainfo anonymous`)")));

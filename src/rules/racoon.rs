@@ -263,13 +263,13 @@ fn algorithm_class(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
         }
     }
     for s in &cx.model.sainfos {
-        for a in &s.encryption {
+        for a in s.encryption() {
             class_check(cx, a, AlgClass::Phase2Cipher, out);
         }
-        for a in &s.authentication {
+        for a in s.authentication() {
             class_check(cx, a, AlgClass::Phase2Auth, out);
         }
-        for a in &s.compression {
+        for a in s.compression() {
             class_check(cx, a, AlgClass::Compression, out);
         }
     }
@@ -302,7 +302,7 @@ fn keylen_check(cx: &RacoonCtx, a: &AlgRef, out: &mut Vec<Diagnostic>) {
             )
             .with_help(format!("write `{}` without a number", a.name)),
         ),
-        Some(rule) if !rule.allows(k.value) => out.push(Diagnostic::new(
+        Some(rule) if !rule.allows(u64::from(k.value)) => out.push(Diagnostic::new(
             &KEY_LENGTH,
             cx.file,
             k.span,
@@ -326,7 +326,7 @@ fn key_length(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
         }
     }
     for s in &cx.model.sainfos {
-        for a in &s.encryption {
+        for a in s.encryption() {
             keylen_check(cx, a, out);
         }
     }
@@ -386,20 +386,20 @@ rule!(INCOMPLETE_SAINFO, "IPS2008", "incomplete-sainfo", Error,
 fn incomplete_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for s in &cx.model.sainfos {
         let mut missing = Vec::new();
-        if s.encryption.is_empty() {
+        if s.encryption().next().is_none() {
             missing.push("encryption_algorithm");
         }
-        if s.authentication.is_empty() {
+        if s.authentication().next().is_none() {
             missing.push("authentication_algorithm");
         }
-        if s.compression.is_empty() {
+        if s.compression().next().is_none() {
             missing.push("compression_algorithm");
         }
         if !missing.is_empty() {
             let mut d = Diagnostic::new(
                 &INCOMPLETE_SAINFO,
                 cx.file,
-                s.header,
+                s.header(),
                 format!("this sainfo has no {}", missing.join(", ")),
             );
             if missing.contains(&"compression_algorithm") {
@@ -407,7 +407,7 @@ fn incomplete_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                     "add `compression_algorithm deflate;` (required even without IPComp)",
                 );
             }
-            if let Some(c) = s.close {
+            if let Some(c) = s.close() {
                 d = d.with_related(cx.file, c, "racoon reports the error at this `}`");
             }
             out.push(d);
@@ -475,30 +475,27 @@ fn duplicate_named_remote(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
 }
 
 /// The identity racoon uses to detect duplicate sainfos.
-fn sainfo_key(s: &Sainfo, text: &str) -> String {
-    let id = |i: Option<&SainfoId>| match i {
-        None | Some(SainfoId::Anonymous(_)) => "ANONYMOUS".to_string(),
-        Some(other) => text
-            .get(other.span().start()..other.span().end())
+/// What racoon compares to tell two sainfos apart, besides `remoteid`: both
+/// ids and `from`, each as its words (spacing does not count).
+fn sainfo_key<'t>(s: &Sainfo, text: &'t str) -> impl Iterator<Item = &'t str> {
+    let words = move |span: Option<Span>| {
+        span.and_then(|sp| text.get(sp.start()..sp.end()))
             .unwrap_or("")
             .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
     };
-    let from = s.from.as_ref().map(|f| {
-        text.get(f.span.start()..f.span.end())
-            .unwrap_or("")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    });
-    format!(
-        "{}|{}|{:?}|{}",
-        id(Some(&s.local)),
-        id(s.remote.as_ref()),
-        from,
-        s.remoteid
-    )
+    let id = |i: Option<&SainfoId>| match i {
+        None | Some(SainfoId::Anonymous(_)) => ("ANONYMOUS", None),
+        Some(other) => ("", Some(other.span())),
+    };
+    let (local, remote) = (id(Some(s.local())), id(s.remote()));
+    let from = s.from().map(|f| f.span);
+    [local.0, "|"]
+        .into_iter()
+        .chain(words(local.1))
+        .chain(["|", remote.0, "|"])
+        .chain(words(remote.1))
+        .chain(["|", if from.is_some() { "from" } else { "" }, "|"])
+        .chain(words(from))
 }
 
 rule!(DUPLICATE_SAINFO, "IPS2011", "duplicate-sainfo", Error,
@@ -509,21 +506,42 @@ rule!(DUPLICATE_SAINFO, "IPS2011", "duplicate-sainfo", Error,
     log: Some("duplicated sainfo: loc='10.1.0.0/24', rmt='10.2.0.0/24', peer='ANY', id=0"));
 
 fn duplicate_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<String, &Sainfo> = HashMap::new();
+    use std::hash::{BuildHasher, Hash, Hasher};
+    // Keyed by a hash of the words and compared word by word on a hit: a
+    // hub's thousands of sainfos need no string each.
+    let state = std::collections::hash_map::RandomState::new();
+    let hash = |s: &Sainfo| {
+        let mut h = state.build_hasher();
+        sainfo_key(s, cx.text).for_each(|w| w.hash(&mut h));
+        s.remoteid.hash(&mut h);
+        h.finish()
+    };
+    let same = |a: &Sainfo, b: &Sainfo| {
+        a.remoteid == b.remoteid && sainfo_key(a, cx.text).eq(sainfo_key(b, cx.text))
+    };
+    let mut first: HashMap<u64, &Sainfo> = HashMap::new();
+    // Sainfos whose hash an unequal one took first (almost never any).
+    let mut collided: Vec<&Sainfo> = Vec::new();
     for s in cx.model.sainfos.iter().filter(|s| !s.is_anonymous()) {
-        match seen.entry(sainfo_key(s, cx.text)) {
-            Entry::Occupied(first) => out.push(
+        let earlier = match first.entry(hash(s)) {
+            Entry::Vacant(v) => {
+                v.insert(s);
+                continue;
+            }
+            Entry::Occupied(o) if same(o.get(), s) => Some(*o.get()),
+            Entry::Occupied(_) => collided.iter().find(|e| same(e, s)).copied(),
+        };
+        match earlier {
+            Some(e) => out.push(
                 Diagnostic::new(
                     &DUPLICATE_SAINFO,
                     cx.file,
-                    s.header,
+                    s.header(),
                     "this sainfo repeats the ids of an earlier one",
                 )
-                .with_related(cx.file, first.get().header, "first defined here"),
+                .with_related(cx.file, e.header(), "first defined here"),
             ),
-            Entry::Vacant(v) => {
-                v.insert(s);
-            }
+            None => collided.push(s),
         }
     }
 }
@@ -538,7 +556,7 @@ rule!(BAD_INHERIT, "IPS2012", "bad-inherit", Error,
 
 fn bad_inherit(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (i, r) in cx.model.remotes.iter().enumerate() {
-        let Some((parent, None)) = &r.inherit else {
+        let Some((parent, None)) = r.inherit.as_deref() else {
             continue;
         };
         let later = cx.model.remotes[i + 1..]
@@ -553,7 +571,10 @@ fn bad_inherit(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                 format!("no remote named \"{}\" is defined before this one", n.value)
             }
             RemoteTarget::Address { address, .. } => {
-                format!("no remote for {} is defined before this one", address.text)
+                format!(
+                    "no remote for {} is defined before this one",
+                    address.text()
+                )
             }
         };
         let mut d = Diagnostic::new(&BAD_INHERIT, cx.file, parent.span(), msg);
@@ -574,7 +595,7 @@ rule!(ICMP_WITH_PORT, "IPS2013", "icmp-with-port", Error,
 
 fn icmp_with_port(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for s in &cx.model.sainfos {
-        for id in std::iter::once(&s.local).chain(s.remote.iter()) {
+        for id in std::iter::once(s.local()).chain(s.remote()) {
             let SainfoId::Address {
                 address,
                 port,
@@ -608,7 +629,8 @@ fn icmp_with_port(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                         proto.span,
                         format!(
                             "`{}` does not match the address family of {}",
-                            proto.value, address.text
+                            proto.value,
+                            address.text()
                         ),
                     ));
                 }
@@ -649,12 +671,10 @@ rule!(KERNEL_ALGORITHM, "IPS2015", "kernel-algorithm-removed", Error,
 fn kernel_algorithm(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for s in &cx.model.sainfos {
         let algs = s
-            .encryption
-            .iter()
+            .encryption()
             .filter(|a| algorithms::in_class(&a.name, AlgClass::Phase2Cipher))
             .chain(
-                s.authentication
-                    .iter()
+                s.authentication()
                     .filter(|a| algorithms::in_class(&a.name, AlgClass::Phase2Auth)),
             );
         for a in algs {
@@ -827,9 +847,8 @@ fn weak_algorithm(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for s in &cx.model.sainfos {
         // Kernel-removed ones are reported by IPS2015 instead.
         algs.extend(
-            s.encryption
-                .iter()
-                .chain(s.authentication.iter())
+            s.encryption()
+                .chain(s.authentication())
                 .filter(|a| !algorithms::removed_in_13(&a.name)),
         );
         groups.extend(s.pfs_group.clone());
@@ -922,17 +941,17 @@ rule!(DUPLICATE_ANONYMOUS_SAINFO, "IPS2105", "duplicate-anonymous-sainfo", Warni
 
 fn duplicate_anonymous_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     let ss = &cx.model.sainfos;
-    let plain_anon = |s: &Sainfo| s.is_anonymous() && s.from.is_none() && s.remoteid == 0;
+    let plain_anon = |s: &Sainfo| s.is_anonymous() && s.from().is_none() && s.remoteid == 0;
     if let Some(first) = ss.iter().find(|s| plain_anon(s)) {
         for s in ss.iter().filter(|s| plain_anon(s)).skip(1) {
             out.push(
                 Diagnostic::new(
                     &DUPLICATE_ANONYMOUS_SAINFO,
                     cx.file,
-                    s.header,
+                    s.header(),
                     "this `sainfo anonymous` is never used: the first one wins",
                 )
-                .with_related(cx.file, first.header, "the one racoon uses"),
+                .with_related(cx.file, first.header(), "the one racoon uses"),
             );
         }
     }

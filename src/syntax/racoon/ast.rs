@@ -2,12 +2,10 @@
 
 use crate::source::Span;
 use crate::syntax::Spanned;
-use std::borrow::Cow;
 use std::net::IpAddr;
+use std::sync::Arc;
 
-/// A keyword or bare word. Words the grammar spells out are borrowed from it,
-/// so a large file does not allocate one string per statement.
-pub type Word = Cow<'static, str>;
+pub use super::word::Word;
 
 /// A whole racoon.conf.
 #[derive(Clone, Debug, Default)]
@@ -18,11 +16,12 @@ pub struct RacoonConf {
 }
 
 #[derive(Clone, Debug)]
-// Remote and sainfo are boxed: a file of a million one-line settings would
-// otherwise cost a sainfo's size (about 700 bytes) per line.
+// Remote and sainfo are behind pointers: a file of a million one-line
+// settings would otherwise cost a sainfo's size per line. A sainfo is shared
+// with the model, which needs all of it.
 pub enum TopItem {
     Remote(Box<Remote>),
-    Sainfo(Box<Sainfo>),
+    Sainfo(Arc<Sainfo>),
     /// listen, timer, padding, privsep, mode_cfg, ldapcfg, radiuscfg.
     Block(Block),
     /// path, include, log, pfkey_buffer, gss_id_enc, complex_bundle.
@@ -34,7 +33,9 @@ pub enum TopItem {
 pub struct Setting {
     pub span: Span,
     pub keyword: Spanned<Word>,
-    pub values: Vec<Value>,
+    /// Lists here are boxed slices: sized to fit, and 8 bytes smaller than a
+    /// Vec in every statement.
+    pub values: Box<[Value]>,
 }
 
 impl Setting {
@@ -99,19 +100,53 @@ impl Value {
 #[derive(Clone, Debug)]
 pub struct Algorithm {
     pub span: Span,
-    pub name: Spanned<Word>,
-    pub keylen: Option<Spanned<u64>>,
+    pub name: Word,
+    pub name_span: Span,
+    /// Past 2^32 - 1 it is pinned there: no cipher allows such a length,
+    /// and racoon keeps it in an int.
+    pub keylen: Option<Spanned<u32>>,
 }
 
 /// An address literal, optionally with a range end and a prefix length.
 #[derive(Clone, Debug)]
 pub struct Address {
     pub span: Span,
-    pub text: String,
+    /// The literal as written, kept only when [`Address::text`] cannot
+    /// rebuild it (an upper-case or abbreviated IPv6, a scope, a name):
+    /// a hub's thousands of plain literals cost no string each.
+    pub verbatim: Option<Box<str>>,
     /// `None` when the text is not a valid IP literal.
     pub ip: Option<IpAddr>,
-    pub range_end: Option<Spanned<Option<IpAddr>>>,
+    pub range_end: Option<Box<Spanned<Option<IpAddr>>>>,
     pub prefix: Option<Spanned<u32>>,
+}
+
+impl Address {
+    /// The literal as written.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match (&self.verbatim, self.ip) {
+            (Some(v), _) => std::borrow::Cow::Borrowed(v),
+            (None, Some(ip)) => self.canonical(ip).into(),
+            (None, None) => std::borrow::Cow::Borrowed(""),
+        }
+    }
+    /// How racoon's address types print this literal.
+    pub fn canonical(&self, ip: IpAddr) -> String {
+        use std::fmt::Write;
+        let mut s = ip.to_string();
+        if let Some(end) = &self.range_end {
+            match end.value {
+                Some(e) => {
+                    let _ = write!(s, "-{e}");
+                }
+                None => s.push_str("-?"),
+            }
+        }
+        if let Some(p) = &self.prefix {
+            let _ = write!(s, "/{}", p.value);
+        }
+        s
+    }
 }
 
 /// A `{ ... }` block of settings.
@@ -119,7 +154,7 @@ pub struct Address {
 pub struct Block {
     pub span: Span,
     pub keyword: Spanned<Word>,
-    pub settings: Vec<Setting>,
+    pub settings: Box<[Setting]>,
     /// The closing `}`; `None` when it is missing.
     pub close: Option<Span>,
 }
@@ -167,8 +202,8 @@ pub struct Remote {
 
 #[derive(Clone, Debug, Default)]
 pub struct RemoteBody {
-    pub settings: Vec<Setting>,
-    pub proposals: Vec<Block>,
+    pub settings: Box<[Setting]>,
+    pub proposals: Box<[Block]>,
     pub close: Option<Span>,
 }
 
@@ -212,8 +247,9 @@ pub struct Sainfo {
     pub local: SainfoId,
     /// `None` for the single-word `sainfo anonymous`.
     pub remote: Option<SainfoId>,
-    pub from: Option<Setting>,
-    pub group: Option<Spanned<String>>,
-    pub settings: Vec<Setting>,
+    /// Boxed, as the rarely written parts of a node are.
+    pub from: Option<Box<Setting>>,
+    pub group: Option<Box<Spanned<String>>>,
+    pub settings: Box<[Setting]>,
     pub close: Option<Span>,
 }

@@ -25,6 +25,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         text,
         base: 0,
         diags: Vec::new(),
+        values: Vec::new(),
     };
     let mut conf = RacoonConf::default();
     while let Some(item) = lw.next_top() {
@@ -46,6 +47,10 @@ struct Lowerer<'t> {
     /// relative to it.
     base: usize,
     diags: Vec<Diagnostic>,
+    /// Reused for every statement's values, which are then copied once into
+    /// a list of their exact size: growing and shrinking each list costs
+    /// more than the parse of the statement.
+    values: Vec<Value>,
 }
 
 impl<'t> Lowerer<'t> {
@@ -96,7 +101,7 @@ impl<'t> Lowerer<'t> {
     fn top(&mut self, p: Pair<'_, Rule>) -> Option<TopItem> {
         match p.as_rule() {
             Rule::remote => Some(TopItem::Remote(Box::new(self.remote(p)))),
-            Rule::sainfo => Some(TopItem::Sainfo(Box::new(self.sainfo(p)))),
+            Rule::sainfo => Some(TopItem::Sainfo(std::sync::Arc::new(self.sainfo(p)))),
             Rule::privsep => Some(TopItem::Block(self.block(p, Context::Privsep))),
             Rule::padding => Some(TopItem::Block(self.block(p, Context::Padding))),
             Rule::listen => Some(TopItem::Block(self.block(p, Context::Listen))),
@@ -114,7 +119,7 @@ impl<'t> Lowerer<'t> {
         let mut inner = p.into_inner();
         let kw = inner.next().expect("block keyword");
         let keyword = Spanned::new(intern(kw.as_str()), self.sp(&kw));
-        let mut settings = Vec::new();
+        let mut settings = Vec::with_capacity(count(&inner, |r| !is_punctuation(r)));
         let mut close = None;
         for c in inner {
             match c.as_rule() {
@@ -123,12 +128,10 @@ impl<'t> Lowerer<'t> {
                 _ => settings.push(self.setting(c)),
             }
         }
-        // Pushes leave up to half of a list unused; a large file keeps them all.
-        settings.shrink_to_fit();
         let block = Block {
             span,
             keyword,
-            settings,
+            settings: settings.into_boxed_slice(),
             close,
         };
         if block.close.is_none() {
@@ -157,17 +160,17 @@ impl<'t> Lowerer<'t> {
     fn setting(&mut self, p: Pair<'_, Rule>) -> Setting {
         let span = self.sp(&p);
         let mut keyword = None;
-        let mut values = Vec::new();
+        let mut values = std::mem::take(&mut self.values);
         self.collect(p, &mut keyword, &mut values);
-        // A Vec grows to four values at its first push; most settings have one.
-        values.shrink_to_fit();
+        let exact: Box<[Value]> = values.drain(..).collect();
+        self.values = values;
         let keyword = keyword.unwrap_or_else(|| {
-            Spanned::new(Word::Borrowed(""), Span::new(span.start(), span.start()))
+            Spanned::new(Word::default(), Span::new(span.start(), span.start()))
         });
         Setting {
             span,
             keyword,
-            values,
+            values: exact,
         }
     }
 
@@ -211,9 +214,18 @@ impl<'t> Lowerer<'t> {
             Rule::algorithm => {
                 let mut it = c.into_inner();
                 let name = it.next().expect("alg name");
-                let name = Spanned::new(intern(name.as_str()), self.sp(&name));
-                let keylen = it.next().map(|k| self.number(&k));
-                Value::Algorithm(Algorithm { span, name, keylen })
+                let name_span = self.sp(&name);
+                let name = intern(name.as_str());
+                let keylen = it.next().map(|k| {
+                    let n = self.number(&k);
+                    Spanned::new(u32::try_from(n.value).unwrap_or(u32::MAX), n.span)
+                });
+                Value::Algorithm(Algorithm {
+                    span,
+                    name,
+                    name_span,
+                    keylen,
+                })
             }
             _ => Value::Word(Spanned::new(intern(c.as_str()), span)),
         }
@@ -237,7 +249,6 @@ impl<'t> Lowerer<'t> {
     fn address(&mut self, p: Pair<'_, Rule>) -> Address {
         let span = self.sp(&p);
         let p_text = p.as_str();
-        let text = p_text.to_string();
         let (mut ip_text, mut range_end, mut prefix) = (None, None, None);
         if p.as_rule() == Rule::address {
             ip_text = Some((p.as_str(), span));
@@ -249,7 +260,7 @@ impl<'t> Lowerer<'t> {
                     Rule::range_end => {
                         let t = &c.as_str()[1..];
                         let ip = self.ip(t, Span::new(s.start() + 1, s.end()));
-                        range_end = Some(Spanned::new(ip, s));
+                        range_end = Some(Box::new(Spanned::new(ip, s)));
                     }
                     Rule::prefix => {
                         let n = c.as_str()[1..].parse::<u32>().unwrap_or(u32::MAX);
@@ -275,13 +286,17 @@ impl<'t> Lowerer<'t> {
                 ));
             }
         }
-        Address {
+        let mut address = Address {
             span,
-            text,
+            verbatim: None,
             ip,
             range_end,
             prefix,
+        };
+        if address.ip.is_none_or(|ip| address.canonical(ip) != p_text) {
+            address.verbatim = Some(p_text.into());
         }
+        address
     }
 
     fn ip(&mut self, t: &str, span: Span) -> Option<IpAddr> {
@@ -358,17 +373,24 @@ impl<'t> Lowerer<'t> {
     }
 
     fn remote_body(&mut self, p: Pair<'_, Rule>, remote_span: Span) -> RemoteBody {
-        let mut body = RemoteBody::default();
-        for c in p.into_inner() {
+        let inner = p.into_inner();
+        let mut settings =
+            Vec::with_capacity(count(&inner, |r| !is_punctuation(r) && r != Rule::proposal));
+        let mut proposals = Vec::with_capacity(count(&inner, |r| r == Rule::proposal));
+        let mut close = None;
+        for c in inner {
             match c.as_rule() {
-                Rule::rbrace => body.close = Some(self.sp(&c)),
+                Rule::rbrace => close = Some(self.sp(&c)),
                 Rule::bad_stmt => self.skipped(c, Context::Remote),
-                Rule::proposal => body.proposals.push(self.block(c, Context::Proposal)),
-                _ => body.settings.push(self.setting(c)),
+                Rule::proposal => proposals.push(self.block(c, Context::Proposal)),
+                _ => settings.push(self.setting(c)),
             }
         }
-        body.settings.shrink_to_fit();
-        body.proposals.shrink_to_fit();
+        let body = RemoteBody {
+            settings: settings.into_boxed_slice(),
+            proposals: proposals.into_boxed_slice(),
+            close,
+        };
         if body.close.is_none() {
             self.unclosed(
                 "remote",
@@ -381,7 +403,7 @@ impl<'t> Lowerer<'t> {
 
     fn sainfo(&mut self, p: Pair<'_, Rule>) -> Sainfo {
         let span = self.sp(&p);
-        let mut ids = Vec::new();
+        let mut ids = Vec::with_capacity(2);
         let mut from = None;
         let mut group = None;
         let mut settings = Vec::new();
@@ -394,16 +416,18 @@ impl<'t> Lowerer<'t> {
                         ids.push(self.sainfo_id(id));
                     }
                 }
-                Rule::sainfo_from => from = Some(self.setting(c)),
+                Rule::sainfo_from => from = Some(Box::new(self.setting(c))),
                 Rule::sainfo_group => {
                     if let Some(q) = c.into_inner().nth(1) {
                         let s = self.sp(&q);
-                        group = Some(Spanned::new(unquote(q.as_str()).to_string(), s));
+                        group = Some(Box::new(Spanned::new(unquote(q.as_str()).to_string(), s)));
                     }
                 }
                 Rule::sainfo_body => {
                     header_end = self.sp(&c).start() + 1;
-                    for s in c.into_inner() {
+                    let inner = c.into_inner();
+                    settings.reserve_exact(count(&inner, |r| !is_punctuation(r)));
+                    for s in inner {
                         match s.as_rule() {
                             Rule::rbrace => close = Some(self.sp(&s)),
                             Rule::bad_stmt => self.skipped(s, Context::Sainfo),
@@ -414,7 +438,6 @@ impl<'t> Lowerer<'t> {
                 _ => {}
             }
         }
-        settings.shrink_to_fit();
         if close.is_none() {
             self.unclosed("sainfo", Span::new(span.start(), span.start() + 6), span);
         }
@@ -428,7 +451,7 @@ impl<'t> Lowerer<'t> {
             remote,
             from,
             group,
-            settings,
+            settings: settings.into_boxed_slice(),
             close,
         }
     }
@@ -453,7 +476,7 @@ impl<'t> Lowerer<'t> {
                 }
                 let address = Box::new(self.address(v));
                 let mut port_v = None;
-                let mut proto = Spanned::new(Word::Borrowed(""), span);
+                let mut proto = Spanned::new(Word::default(), span);
                 for c in it {
                     let s = self.sp(&c);
                     match c.as_rule() {
@@ -471,6 +494,17 @@ impl<'t> Lowerer<'t> {
             }
         }
     }
+}
+
+/// How many of a node's children are of the rules `keep` picks: lists are
+/// allocated at their size once, not grown and shrunk.
+fn count(children: &pest::iterators::Pairs<'_, Rule>, keep: impl Fn(Rule) -> bool) -> usize {
+    children.clone().filter(|c| keep(c.as_rule())).count()
+}
+
+/// The closing brace and skipped statements: children that are no statement.
+fn is_punctuation(r: Rule) -> bool {
+    matches!(r, Rule::rbrace | Rule::bad_stmt)
 }
 
 fn unquote(s: &str) -> &str {
@@ -499,5 +533,73 @@ fn unit_multiplier(unit: &str) -> u64 {
         // racoon's TB is really 1024^3.
         "TB" => 1024 * 1024 * 1024,
         _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sainfo_ids(text: &str) -> Vec<Address> {
+        let parsed = parse(FileId(0), text);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        parsed
+            .conf
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                TopItem::Sainfo(s) => Some(s),
+                _ => None,
+            })
+            .flat_map(|s| [Some(&s.local), s.remote.as_ref()])
+            .flatten()
+            .filter_map(|id| match id {
+                SainfoId::Address { address, .. } => Some((**address).clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_address_reads_back_as_written_and_keeps_text_only_when_it_must() {
+        let ids = sainfo_ids(
+            "sainfo address 10.0.0.0/24 any address 2001:DB8::/32 any {\n\
+             \tencryption_algorithm aes;\n\tauthentication_algorithm hmac_sha1;\n\
+             \tcompression_algorithm deflate;\n}\n\
+             sainfo address 10.1.0.1-10.1.0.9 any address fe80::1%em0 any {\n\
+             \tencryption_algorithm aes;\n\tauthentication_algorithm hmac_sha1;\n\
+             \tcompression_algorithm deflate;\n}\n",
+        );
+        let texts: Vec<String> = ids.iter().map(|a| a.text().into_owned()).collect();
+        assert_eq!(
+            texts,
+            [
+                "10.0.0.0/24",
+                "2001:DB8::/32",
+                "10.1.0.1-10.1.0.9",
+                "fe80::1%em0"
+            ]
+        );
+        let kept: Vec<bool> = ids.iter().map(|a| a.verbatim.is_some()).collect();
+        // Canonical literals rebuild their text; upper case and scopes do not.
+        assert_eq!(kept, [false, true, false, true]);
+    }
+
+    #[test]
+    fn every_list_is_exactly_its_length() {
+        let parsed = parse(
+            FileId(0),
+            "remote 192.0.2.1 {\n\texchange_mode main, aggressive;\n\tproposal {\n\
+             \t\tencryption_algorithm aes;\n\t\thash_algorithm sha1;\n\
+             \t\tauthentication_method pre_shared_key;\n\t\tdh_group 2;\n\t}\n}\n",
+        );
+        let TopItem::Remote(r) = &parsed.conf.items[0] else {
+            panic!("a remote")
+        };
+        let body = r.body.as_ref().expect("a body");
+        assert_eq!(body.settings.len(), 1);
+        assert_eq!(body.settings[0].values.len(), 2);
+        assert_eq!(body.proposals.len(), 1);
+        assert_eq!(body.proposals[0].settings.len(), 4);
     }
 }

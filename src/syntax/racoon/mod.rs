@@ -4,9 +4,11 @@ mod ast;
 mod errors;
 mod lower;
 pub(crate) mod stray;
+mod word;
 
 pub use ast::*;
 pub use lower::{parse, Parsed};
+pub(crate) use word::intern;
 
 use crate::diagnostic::{register, rule};
 
@@ -69,29 +71,6 @@ register![
 
 /// The grammar's text, for the value lists did-you-mean draws from.
 pub(crate) const GRAMMAR: &str = include_str!("../../../grammar/racoon.pest");
-
-/// `word` as a [`Word`]: borrowed when the grammar spells it out (every
-/// keyword, algorithm and mode name), owned otherwise.
-pub(crate) fn intern(word: &str) -> Word {
-    static WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    let words = WORDS.get_or_init(|| {
-        GRAMMAR
-            .split('"')
-            .skip(1)
-            .step_by(2)
-            .filter(|w| {
-                !w.is_empty()
-                    && w.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            })
-            .collect()
-    });
-    match words.get(word) {
-        Some(w) => Word::Borrowed(w),
-        None => Word::Owned(word.to_string()),
-    }
-}
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/racoon.pest"]

@@ -53,7 +53,8 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
             // Words and address literals (with `.`, `:`, `_`, `%`) are tokens.
             b if b.is_ascii_alphanumeric() || b == b'_' => {
                 while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || b"_.:%".contains(&bytes[i]))
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || matches!(bytes[i], b'_' | b'.' | b':' | b'%'))
                 {
                     i += 1;
                 }
