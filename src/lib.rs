@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discovery;
 pub mod engine;
+pub mod fix;
 pub mod fnmatch;
 pub mod model;
 pub mod render;

@@ -65,6 +65,16 @@ struct Cli {
     /// report only new ones.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+
+    /// Apply every safe fix (missing `;`, a misspelt keyword, a key's trailing
+    /// blanks...) to the files, then report what is left.
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
+    fix: bool,
+
+    /// Print the safe fixes as a unified diff and change nothing (exit 1 when
+    /// there is something to fix).
+    #[arg(long, conflicts_with = "write_baseline")]
+    diff: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -309,7 +319,21 @@ fn run(cli: &Cli) -> ExitCode {
         },
         None => None,
     };
-    let mut report = lint(&inputs, &DiskFs, &opts);
+    if cli.diff {
+        return print_diff(&inputs, &opts);
+    }
+    let fixed = cli
+        .fix
+        .then(|| ipseclint::fix::fix_all(&inputs, DiskFs, &opts));
+    if let Some(outcome) = &fixed {
+        if let Err(code) = write_fixes(outcome) {
+            return code;
+        }
+    }
+    let mut report = match fixed {
+        Some(outcome) => outcome.into_remaining(),
+        None => lint(&inputs, &DiskFs, &opts),
+    };
     for e in &report.input_errors {
         let line = format!("ipseclint: {}: {}", e.path.display(), e.message);
         eprintln!("{}", report.scrub(&line));
@@ -363,5 +387,50 @@ fn run(cli: &Cli) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `--diff`: the fixes as a unified diff, nothing written.
+fn print_diff(inputs: &[Input], opts: &LintOptions) -> ExitCode {
+    let outcome = ipseclint::fix::fix_all(inputs, DiskFs, opts);
+    for e in &outcome.first.input_errors {
+        let line = format!("ipseclint: {}: {}", e.path.display(), e.message);
+        eprintln!("{}", outcome.first.scrub(&line));
+    }
+    if let Err(e) = write_stdout(&ipseclint::fix::diff(&outcome)) {
+        eprintln!("ipseclint: cannot write the output: {e}");
+        return ExitCode::from(2);
+    }
+    match (
+        outcome.first.input_errors.is_empty(),
+        outcome.changed.is_empty(),
+    ) {
+        (false, _) => ExitCode::from(2),
+        (true, true) => ExitCode::SUCCESS,
+        (true, false) => ExitCode::from(1),
+    }
+}
+
+/// `--fix`: write each fixed file back, in place.
+fn write_fixes(outcome: &ipseclint::fix::Outcome) -> Result<(), ExitCode> {
+    let mut failed = false;
+    for c in &outcome.changed {
+        match ipseclint::source::write_back(&c.real, &c.before, &c.after) {
+            Ok(()) => eprintln!(
+                "ipseclint: fixed {} finding{} in {}",
+                c.fixes,
+                if c.fixes == 1 { "" } else { "s" },
+                c.path.display()
+            ),
+            Err(e) => {
+                eprintln!("ipseclint: cannot fix {}: {e}", c.path.display());
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        Err(ExitCode::from(2))
+    } else {
+        Ok(())
     }
 }

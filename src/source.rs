@@ -341,6 +341,17 @@ pub fn decode(bytes: Vec<u8>) -> ReadText {
     }
 }
 
+/// Write a fixed file back in place (`--fix`), only if it still holds exactly
+/// `before`: a file changed since it was checked is left alone. Written in
+/// place, not renamed over, so its owner and mode (psk.txt's 0600) stay.
+pub fn write_back(path: &Path, before: &str, after: &str) -> io::Result<()> {
+    let now = read_regular(path)?;
+    if now != before.as_bytes() {
+        return Err(io::Error::other("the file changed since it was checked"));
+    }
+    std::fs::write(path, after)
+}
+
 /// Editor buffers laid over another file system (used by the language server).
 pub struct OverlayFs<F> {
     pub base: F,

@@ -55,6 +55,24 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The gateway pair a cross-peer finding belongs to (index into the report's pairs).
     pub pair: Option<usize>,
+    /// A safe change that resolves the finding (`--fix`, the editor's quick fix).
+    pub fix: Option<Fix>,
+}
+
+/// Replace `span` (in the finding's own file) by `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A safe text change in the finding's primary file. Replacements are
+/// keywords, punctuation or identifiers, never a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What it does, for the editor's menu ("Add the missing `;`").
+    pub title: String,
+    pub edits: Vec<Edit>,
 }
 
 impl Diagnostic {
@@ -72,7 +90,24 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             pair: None,
+            fix: None,
         }
+    }
+    /// Offer a safe fix: replace `span` of the finding's file by `replacement`.
+    pub fn with_fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.fix = Some(Fix {
+            title: title.into(),
+            edits: vec![Edit {
+                span,
+                replacement: replacement.into(),
+            }],
+        });
+        self
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());

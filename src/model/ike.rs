@@ -50,6 +50,9 @@ pub struct Failure {
     /// Nothing to report beyond the status: by design, or the place is a
     /// syntax error already reported there.
     pub quiet: bool,
+    /// The text that the first place should read (a near-miss address or
+    /// identifier): a safe fix.
+    pub replace_with: Option<String>,
 }
 
 impl Failure {
@@ -60,6 +63,11 @@ impl Failure {
 
     fn with_help(mut self, help: impl Into<String>) -> Failure {
         self.help = Some(help.into());
+        self
+    }
+
+    fn replacing_with(mut self, text: impl Into<String>) -> Failure {
+        self.replace_with = Some(text.into());
         self
     }
 }
@@ -370,6 +378,7 @@ fn fail(
         at,
         help: None,
         quiet: false,
+        replace_with: None,
     }
 }
 
@@ -403,6 +412,7 @@ pub fn not_ready(
         at,
         help: c.help.clone(),
         quiet: c.syntax,
+        replace_with: None,
     }
 }
 
@@ -477,7 +487,8 @@ fn remote_near_miss(g: &Side, peer: &Side, message: &str) -> Option<Failure> {
             .chain(peer_place(peer, g))
             .collect(),
         )
-        .with_help(format!("correct the address to `{}`", peer.addr)),
+        .with_help(format!("correct the address to `{}`", peer.addr))
+        .replacing_with(peer.addr.to_string()),
     )
 }
 
@@ -947,7 +958,7 @@ fn compare_keys(
                         who.gw.name, whom.gw.name, mode_name(mode), e.ident
                     ),
                     at,
-                ).with_help(format!("correct the identifier to `{w}`")));
+                ).with_help(format!("correct the identifier to `{w}`")).replacing_with(w.clone()));
             }
             let mut at = file
                 .map(|f| {

@@ -229,6 +229,9 @@ fn failure_diag(f: &ike::Failure) -> Option<Diagnostic> {
     if let Some(h) = &f.help {
         d = d.with_help(h.clone());
     }
+    if let Some(text) = &f.replace_with {
+        d = d.with_fix(format!("Correct it to `{text}`"), *ps, text.clone());
+    }
     Some(d)
 }
 

@@ -80,7 +80,8 @@ fn trailing_whitespace(cx: &PskCtx, out: &mut Vec<Diagnostic>) {
                         e.ident
                     ),
                 )
-                .with_help("strip the line end (convert the file to LF line ends)"),
+                .with_help("strip the line end (convert the file to LF line ends)")
+                .with_fix("Strip the blanks after the key", span, ""),
             );
         }
     }

@@ -758,6 +758,9 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         let mut d = Diagnostic::new(&SETKEY_SYNTAX, file, at_span, msg);
         if let Some(best) = crate::syntax::closest(&word, COMMANDS) {
             d = d.with_help(format!("did you mean `{best}`?"));
+            if !secret(at_span) && shown == word {
+                d = d.with_fix(format!("Replace with `{best}`"), at_span, best);
+            }
         } else if frag.trim_start().starts_with(['+', '-']) {
             d = d.with_help(
                 "a leftover diff marker? setkey lines start with a command such as `spdadd`",
@@ -803,7 +806,8 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         )
         .with_help(
             "setkey reports the next line; after `-P` it even reads the next lines into the policy",
-        );
+        )
+        .with_fix("Add the missing `;`", at, ";");
     }
     if positives.contains(&Rule::direction) {
         return Diagnostic::new(
@@ -846,6 +850,9 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         crate::syntax::closest_value(GRAMMAR, positives.iter().map(|r| format!("{r:?}")), ftok)
     {
         d = d.with_help(format!("did you mean `{best}`?"));
+        if !ftok.is_empty() {
+            d = d.with_fix(format!("Replace with `{best}`"), fspan, best);
+        }
     }
     d
 }

@@ -275,6 +275,8 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
     let frag = &text[span.start()..span.end()];
     let trimmed = frag.trim();
     if trimmed == ";" {
+        let semi = span.start() + frag.find(';').unwrap_or(0);
+        let semi = Span::new(semi, semi + 1);
         let before = prev_token_end(text, 0, span.start());
         let msg = if before > 0 && text.as_bytes()[before - 1] == b'}' {
             return vec![Diagnostic::new(
@@ -283,11 +285,14 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
                 span,
                 "`};` is not accepted: racoon never allows `;` after a block's `}`",
             )
-            .with_help("remove the `;`")];
+            .with_help("remove the `;`")
+            .with_fix("Remove the `;`", semi, "")];
         } else {
             "a `;` with no statement before it"
         };
-        return vec![Diagnostic::new(&SYNTAX_ERROR, file, span, msg).with_help("remove the `;`")];
+        return vec![Diagnostic::new(&SYNTAX_ERROR, file, span, msg)
+            .with_help("remove the `;`")
+            .with_fix("Remove the `;`", semi, "")];
     }
     if trimmed == "}" {
         return vec![Diagnostic::new(
@@ -338,6 +343,10 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
             };
             if let Some(best) = closest(word, ctx.keywords()) {
                 d = d.with_help(format!("did you mean `{best}`?"));
+                // A misspelling, not a keyword of another block.
+                if home.is_empty() {
+                    d = d.with_fix(format!("Replace with `{best}`"), wspan, best);
+                }
             } else if home.is_empty() {
                 d = d.with_help(format!("valid here: {}", ctx.keywords().join(", ")));
             }
@@ -379,7 +388,8 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
             at,
             "missing `;` at the end of this statement",
         )
-        .with_help("racoon names the next line, where it noticed the problem; add `;` here")];
+        .with_help("racoon names the next line, where it noticed the problem; add `;` here")
+        .with_fix("Add the missing `;`", at, ";")];
     }
     if at_chunk_end {
         let at = Span::new(prev_end, prev_end);
@@ -445,6 +455,9 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         ftok,
     ) {
         d = d.with_help(format!("did you mean `{best}`?"));
+        if !ftok.is_empty() {
+            d = d.with_fix(format!("Replace with `{best}`"), fspan, best);
+        }
     }
     vec![d]
 }
