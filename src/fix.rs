@@ -37,11 +37,22 @@ pub fn for_file<'a>(
     diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
     file: FileId,
 ) -> Option<FileFixes> {
-    let mut fixes: Vec<&Fix> = diagnostics
+    let fixes = diagnostics
         .into_iter()
         .filter(|d| d.location.file == file)
-        .filter_map(|d| d.fix.as_ref())
-        .collect();
+        .filter_map(|d| d.fix.as_ref());
+    let (edits, count) = non_overlapping(fixes);
+    (count > 0).then_some(FileFixes {
+        file,
+        edits,
+        fixes: count,
+    })
+}
+
+/// The edits of the fixes that can be made together (sorted by place), and
+/// how many fixes they make.
+pub fn non_overlapping<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> (Vec<Edit>, usize) {
+    let mut fixes: Vec<&Fix> = fixes.into_iter().collect();
     fixes.sort_by_key(|f| f.edits.first().map(|e| (e.span.start(), e.span.end())));
     fixes.dedup();
     let mut edits: Vec<Edit> = Vec::new();
@@ -54,11 +65,7 @@ pub fn for_file<'a>(
         count += 1;
     }
     edits.sort_by_key(|e| (e.span.start(), e.span.end()));
-    (count > 0).then_some(FileFixes {
-        file,
-        edits,
-        fixes: count,
-    })
+    (edits, count)
 }
 
 /// Every file of the report with fixes, one entry per real file.

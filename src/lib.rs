@@ -13,6 +13,7 @@ pub mod discovery;
 pub mod engine;
 pub mod fix;
 pub mod fnmatch;
+pub mod lsp;
 pub mod model;
 pub mod render;
 pub mod rules;

@@ -89,6 +89,12 @@ enum Command {
     /// Run packets through an IPFilter ruleset like `ipftest -b`: one verdict
     /// word per packet (pass, block, nomatch, block return-rst, ...).
     Ipftest(IpftestArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp {
+        /// Accepted for clients that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -137,6 +143,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Ipftest(args)) => ipftest(args),
+        Some(Command::Lsp { .. }) => {
+            ipseclint::lsp::serve_stdio();
+            ExitCode::SUCCESS
+        }
         None => run(&cli),
     }
 }

@@ -52,6 +52,9 @@ pub struct Report {
     pub pairs: Vec<rules::pair::PairStatus>,
     /// The psk.txt files read (their comment rule differs: column 1 only).
     pub psk_files: Vec<crate::source::FileId>,
+    /// Every gateway loaded, with its model (the language server's hover and
+    /// navigation read it).
+    pub gateways: Vec<rules::pair::SiteGateway>,
     /// Every known key value, for the last scrub (`Report::scrub`).
     secret_values: secrets::SecretValues,
     /// Files read in a key role (psk.txt, setkey): their keys are known.
@@ -279,6 +282,7 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
     let (diags, pairs) = rules::pair::check(&site);
     report.diagnostics.extend(diags);
     report.pairs = pairs;
+    report.gateways = site;
     secrets::finish(&mut report);
     crate::suppress::apply(&report.db, &report.psk_files, &mut report.diagnostics);
     // After suppressions, so a directive for a rule that is off is not "unused".

@@ -26,7 +26,12 @@ impl AlgClass {
 
 /// Does racoon accept `name` in `class`? (cfparse.y's algorithm tables.)
 pub fn in_class(name: &str, class: AlgClass) -> bool {
-    let list: &[&str] = match class {
+    names(class).contains(&name)
+}
+
+/// Every name racoon accepts in `class`, aliases included.
+pub fn names(class: AlgClass) -> &'static [&'static str] {
+    match class {
         AlgClass::Phase1Cipher => &[
             "des", "3des", "blowfish", "cast128", "aes", "rijndael", "camellia", "idea", "rc5",
         ],
@@ -50,8 +55,7 @@ pub fn in_class(name: &str, class: AlgClass) -> bool {
             "kpdk",
         ],
         AlgClass::Compression => &["deflate", "oui", "lzs"],
-    };
-    list.contains(&name)
+    }
 }
 
 /// Canonical name (racoon aliases: rijndael = aes, null = null_enc, sha2_256 = sha256 ...).

@@ -316,7 +316,7 @@ impl FirewallEnv {
 }
 
 /// A loaded ruleset of either firewall.
-pub trait Ruleset {
+pub trait Ruleset: Send + Sync {
     fn order(&self) -> MatchOrder;
     /// The kernel default when no rule decides.
     fn default_pass(&self, env: &FirewallEnv) -> bool;

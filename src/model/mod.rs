@@ -9,6 +9,7 @@ pub mod ike;
 pub mod ipf;
 pub mod ipftest;
 pub mod ipfw;
+pub mod keywords;
 pub mod racoon;
 pub mod rc_firewall;
 pub mod rcconf;

@@ -21,6 +21,15 @@ pub struct SiteGateway {
     pub env: FirewallEnv,
 }
 
+impl std::fmt::Debug for SiteGateway {
+    // The model holds keys: name the gateway only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteGateway")
+            .field("name", &self.gateway.name)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The result for one pair, as the JSON's `"pairs"`.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PairStatus {

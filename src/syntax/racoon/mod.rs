@@ -75,3 +75,30 @@ pub(crate) const GRAMMAR: &str = include_str!("../../../grammar/racoon.pest");
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/racoon.pest"]
 pub(crate) struct RacoonParser;
+
+/// The literal words of a grammar rule (`xmode`, `dh_name`, `alg_name`,
+/// `auth_method`…): what completion offers, from the grammar itself.
+pub fn grammar_values(rule: &str) -> Vec<&'static str> {
+    crate::syntax::grammar_words(GRAMMAR, rule)
+}
+
+/// The statement keywords racoon accepts in a block opened by `block`
+/// (`remote`, `proposal`, `sainfo`, `listen`…; `None` for the top level).
+pub fn keywords_in(block: Option<&str>) -> &'static [&'static str] {
+    use errors::Context;
+    let ctx = match block {
+        None => Context::Top,
+        Some("remote") => Context::Remote,
+        Some("proposal") => Context::Proposal,
+        Some("sainfo") => Context::Sainfo,
+        Some("listen") => Context::Listen,
+        Some("timer") => Context::Timer,
+        Some("padding") => Context::Padding,
+        Some("privsep") => Context::Privsep,
+        Some("mode_cfg") => Context::ModeCfg,
+        Some("ldapcfg") => Context::Ldapcfg,
+        Some("radiuscfg") => Context::Radiuscfg,
+        Some(_) => return &[],
+    };
+    ctx.keywords()
+}

@@ -1,0 +1,214 @@
+//! Which paths to lint for an edited file: its gateway, and the gateways of
+//! its site that it is paired with (or the whole site, when nothing is
+//! known about it yet). The site index remembers, from the last lint, what
+//! each gateway owns and refers to.
+
+use crate::config::Config;
+use crate::discovery::{self, DirKind, Layout};
+use crate::engine::Report;
+use crate::source::FileSystem;
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// How far up from a file a gateway root is looked for.
+const MAX_DEPTH: usize = 8;
+
+/// What to lint: the inputs, and which of them were edited (the rest are
+/// peers, checked only for their pairs with the edited ones).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    pub inputs: Vec<PathBuf>,
+    /// Gateway roots whose files are all replaced by this run's findings.
+    /// Empty for a whole site (every gateway is primary) or a lone file.
+    pub primary: BTreeSet<PathBuf>,
+    /// The site or the lone file this run belongs to.
+    pub key: PathBuf,
+    pub whole: bool,
+}
+
+/// The gateway directory a file belongs to: the nearest ancestor with an
+/// `etc/rc.conf` (a copy of `/`), else the outermost snapshot-layout one
+/// (`usr/local` of a copy looks like a Linux `/` by its `etc/racoon/`), else
+/// the nearest flat one, never above `stop`.
+pub fn gateway_root(
+    fs: &dyn FileSystem,
+    config: &Config,
+    file: &Path,
+    stop: Option<&Path>,
+) -> Option<PathBuf> {
+    let mut flat = None;
+    let mut snapshot = None;
+    for dir in file.ancestors().skip(1).take(MAX_DEPTH) {
+        if stop.is_some_and(|s| !dir.starts_with(s)) {
+            break;
+        }
+        match discovery::classify_dir(fs, dir, config) {
+            DirKind::Gateway(Layout::Snapshot) if fs.exists(&dir.join("etc/rc.conf")) => {
+                return Some(dir.to_path_buf())
+            }
+            DirKind::Gateway(Layout::Snapshot) => snapshot = Some(dir.to_path_buf()),
+            DirKind::Gateway(Layout::Flat) if flat.is_none() => flat = Some(dir.to_path_buf()),
+            _ => {}
+        }
+    }
+    snapshot.or(flat)
+}
+
+/// The site a gateway belongs to: its parent, when that is a site.
+pub fn site_of(
+    fs: &dyn FileSystem,
+    config: &Config,
+    gateway: &Path,
+    stop: Option<&Path>,
+) -> Option<PathBuf> {
+    let parent = gateway.parent()?;
+    if stop.is_some_and(|s| !parent.starts_with(s)) {
+        return None;
+    }
+    matches!(
+        discovery::classify_dir(fs, parent, config),
+        DirKind::Site(_)
+    )
+    .then(|| parent.to_path_buf())
+}
+
+/// What each gateway of a site owns and which addresses it names as peers.
+#[derive(Default, Debug)]
+pub struct SiteIndex {
+    gateways: HashMap<PathBuf, Known>,
+}
+
+#[derive(Default, Debug, Clone)]
+struct Known {
+    site: PathBuf,
+    owns: Vec<IpAddr>,
+    refers: Vec<IpAddr>,
+}
+
+impl SiteIndex {
+    /// Learn from a finished run.
+    pub fn learn(&mut self, site: &Path, report: &Report, whole: bool) {
+        if whole {
+            self.gateways.retain(|_, k| k.site != site);
+        }
+        for g in &report.gateways {
+            let g = &g.gateway;
+            self.gateways.insert(
+                g.root.clone(),
+                Known {
+                    site: site.to_path_buf(),
+                    owns: g.owned_addresses(),
+                    refers: g.peers().into_iter().map(|p| p.address).collect(),
+                },
+            );
+        }
+    }
+
+    pub fn knows_site(&self, site: &Path) -> bool {
+        self.gateways.values().any(|k| k.site == site)
+    }
+
+    /// The gateways of the site paired with `gateway`: those owning an
+    /// address it refers to, and those referring to an address it owns.
+    pub fn peers_of(&self, gateway: &Path) -> BTreeSet<PathBuf> {
+        let Some(me) = self.gateways.get(gateway) else {
+            return BTreeSet::new();
+        };
+        self.gateways
+            .iter()
+            .filter(|(root, k)| {
+                root.as_path() != gateway
+                    && k.site == me.site
+                    && (k.owns.iter().any(|a| me.refers.contains(a))
+                        || k.refers.iter().any(|a| me.owns.contains(a)))
+            })
+            .map(|(root, _)| root.clone())
+            .collect()
+    }
+
+    /// The gateways of `site` owning one of these addresses.
+    pub fn owners<'a>(
+        &'a self,
+        site: &'a Path,
+        addresses: &'a [IpAddr],
+    ) -> impl Iterator<Item = &'a PathBuf> + 'a {
+        self.gateways
+            .iter()
+            .filter(move |(_, k)| k.site == site && k.owns.iter().any(|a| addresses.contains(a)))
+            .map(|(r, _)| r)
+    }
+}
+
+/// The scope for an edit of `file`. `whole` asks for the whole site (on
+/// open and save, and whenever the site is not indexed yet); `outside`: the
+/// file is in none of the workspace's folders.
+pub fn for_file(
+    fs: &dyn FileSystem,
+    config: &Config,
+    index: &SiteIndex,
+    file: &Path,
+    stop: Option<&Path>,
+    whole: bool,
+    outside: bool,
+) -> Scope {
+    let Some(gw) = gateway_root(fs, config, file, stop) else {
+        return Scope {
+            inputs: vec![file.to_path_buf()],
+            primary: BTreeSet::new(),
+            key: file.to_path_buf(),
+            whole: true,
+        };
+    };
+    // A file outside every workspace folder: its gateway alone, never a
+    // directory above it that nobody opened.
+    let site = if outside {
+        None
+    } else {
+        site_of(fs, config, &gw, stop)
+    };
+    let Some(site) = site else {
+        return Scope {
+            inputs: vec![gw.clone()],
+            primary: BTreeSet::new(),
+            key: gw,
+            whole: true,
+        };
+    };
+    if whole || !index.knows_site(&site) {
+        return Scope {
+            inputs: vec![site.clone()],
+            primary: BTreeSet::new(),
+            key: site,
+            whole: true,
+        };
+    }
+    let peers = index.peers_of(&gw);
+    let mut inputs = vec![gw.clone()];
+    inputs.extend(peers);
+    Scope {
+        inputs,
+        primary: [gw].into_iter().collect(),
+        key: site,
+        whole: false,
+    }
+}
+
+/// After a partial run: owners of addresses the edited gateways now refer
+/// to that the run did not load (a new remote). Empty when nothing is missing.
+pub fn missing_peers(index: &SiteIndex, scope: &Scope, report: &Report) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for g in report
+        .gateways
+        .iter()
+        .filter(|g| scope.primary.contains(&g.gateway.root))
+    {
+        let refers: Vec<IpAddr> = g.gateway.peers().into_iter().map(|p| p.address).collect();
+        for owner in index.owners(&scope.key, &refers) {
+            if !scope.inputs.contains(owner) && !out.contains(owner) {
+                out.push(owner.clone());
+            }
+        }
+    }
+    out
+}
