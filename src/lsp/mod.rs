@@ -152,6 +152,9 @@ pub fn serve_stdio() {
         .build()
         .expect("a tokio runtime starts");
     rt.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // After `exit`: do not wait for the thread blocked reading stdin, or for
+    // a lint still running.
+    rt.shutdown_background();
 }
 
 /// Serve on any byte streams (the tests use an in-memory duplex).
