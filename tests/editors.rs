@@ -52,7 +52,14 @@ fn pytest_lsp_with_the_neovim_and_vscode_profiles() {
     let (_tmp, root) = site();
     let e2e = project().join("tests/e2e");
     let out = Command::new("python3")
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_lsp.py"])
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "test_lsp.py",
+        ])
         .current_dir(&e2e)
         .env("IPSECLINT_BIN", BIN)
         .env("IPSECLINT_SITE", &root)

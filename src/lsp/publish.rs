@@ -52,13 +52,7 @@ fn severity(s: Severity) -> ls::DiagnosticSeverity {
 
 /// The root of the loaded gateway a path lies in, and its name.
 fn gateway_of<'a>(report: &'a Report, path: &Path) -> Option<(&'a Path, &'a str)> {
-    report
-        .gateways
-        .iter()
-        .map(|g| &g.gateway)
-        .filter(|g| path.starts_with(&g.root))
-        .max_by_key(|g| g.root.components().count())
-        .map(|g| (g.root.as_path(), g.name.as_str()))
+    super::navigate::gateway_of(report, path).map(|g| (g.root.as_path(), g.name.as_str()))
 }
 
 /// Every file of the report, with its diagnostics.
