@@ -314,6 +314,7 @@ fn run(cli: &Cli) -> ExitCode {
         target: cli.target,
         live: cli.live,
         config,
+        focus: Vec::new(),
     };
     // Read the baseline first: a bad one is a usage error, before any work.
     let baseline = match &cli.baseline {

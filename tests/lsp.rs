@@ -5,200 +5,13 @@
 
 mod common;
 use common::*;
+#[path = "common/lsp_client.rs"]
+mod lsp_client;
+use lsp_client::{uri, Client};
+#[path = "../benches/support/site.rs"]
+mod generated;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-use tokio::io::{
-    AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf,
-};
-
-/// A minimal LSP client: framed JSON-RPC over the duplex. Every message the
-/// server sends is kept, so a test can search all of them for keys.
-struct Client {
-    tx: WriteHalf<DuplexStream>,
-    rx: BufReader<ReadHalf<DuplexStream>>,
-    next: i64,
-    /// Notifications not yet looked at.
-    queue: Vec<Value>,
-    /// Every message the server sent, as text.
-    seen: Vec<String>,
-}
-
-const WAIT: Duration = Duration::from_secs(60);
-
-impl Client {
-    async fn start() -> Client {
-        let (ours, theirs) = tokio::io::duplex(1 << 22);
-        let (sr, sw) = tokio::io::split(theirs);
-        tokio::spawn(ipseclint::lsp::serve(sr, sw));
-        let (rx, tx) = tokio::io::split(ours);
-        Client {
-            tx,
-            rx: BufReader::new(rx),
-            next: 1,
-            queue: Vec::new(),
-            seen: Vec::new(),
-        }
-    }
-
-    async fn send_raw(&mut self, body: &[u8]) {
-        let head = format!("Content-Length: {}\r\n\r\n", body.len());
-        self.tx.write_all(head.as_bytes()).await.unwrap();
-        self.tx.write_all(body).await.unwrap();
-        self.tx.flush().await.unwrap();
-    }
-
-    async fn send(&mut self, v: Value) {
-        self.send_raw(v.to_string().as_bytes()).await;
-    }
-
-    async fn read(&mut self) -> Value {
-        let mut len = 0usize;
-        loop {
-            let mut line = String::new();
-            let n = self.rx.read_line(&mut line).await.unwrap();
-            assert!(n > 0, "the server closed the stream");
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(v) = line.strip_prefix("Content-Length: ") {
-                len = v.parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        self.rx.read_exact(&mut body).await.unwrap();
-        let text = String::from_utf8(body).unwrap();
-        self.seen.push(text.clone());
-        serde_json::from_str(&text).unwrap()
-    }
-
-    /// Read one message; answer the server's own requests (progress,
-    /// registration) and queue notifications. Returns responses.
-    async fn pump(&mut self) -> Option<Value> {
-        let m = tokio::time::timeout(WAIT, self.read())
-            .await
-            .expect("the server answers in time");
-        if m.get("method").is_some() && m.get("id").is_some() {
-            let id = m["id"].clone();
-            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}))
-                .await;
-            return None;
-        }
-        if m.get("method").is_some() {
-            self.queue.push(m);
-            return None;
-        }
-        Some(m)
-    }
-
-    async fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next;
-        self.next += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        loop {
-            if let Some(r) = self.pump().await {
-                if r["id"] == json!(id) {
-                    return r;
-                }
-            }
-        }
-    }
-
-    async fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
-            .await;
-    }
-
-    /// Read whatever comes within `ms`; the last diagnostics of `uri`, if any.
-    async fn drain(&mut self, uri: &str, ms: u64) -> Option<Vec<Value>> {
-        while let Ok(m) = tokio::time::timeout(Duration::from_millis(ms), self.read()).await {
-            if m.get("method").is_some() && m.get("id").is_some() {
-                let id = m["id"].clone();
-                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}))
-                    .await;
-            } else if m.get("method").is_some() {
-                self.queue.push(m);
-            }
-        }
-        self.queue
-            .iter()
-            .rev()
-            .find(|n| n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri)
-            .map(|n| n["params"]["diagnostics"].as_array().unwrap().clone())
-    }
-
-    /// Wait for diagnostics of `uri` that satisfy `ok`; returns them.
-    async fn diagnostics_until(&mut self, uri: &str, ok: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let mut found = None;
-            self.queue.retain(|n| {
-                if n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri {
-                    found = Some(n["params"]["diagnostics"].as_array().unwrap().clone());
-                    false
-                } else {
-                    true
-                }
-            });
-            if let Some(d) = found {
-                if ok(&d) {
-                    return d;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no matching diagnostics for {uri}"
-            );
-            self.pump().await;
-        }
-    }
-
-    async fn initialize(&mut self, root: &Path, capabilities: Value) -> Value {
-        let r = self
-            .request(
-                "initialize",
-                json!({
-                    "processId": null,
-                    "rootUri": uri(root),
-                    "workspaceFolders": [{"uri": uri(root), "name": "site"}],
-                    "capabilities": capabilities,
-                    "initializationOptions": {"debounceMs": 20},
-                }),
-            )
-            .await;
-        self.notify("initialized", json!({})).await;
-        r
-    }
-
-    async fn open(&mut self, path: &Path) {
-        let text = std::fs::read_to_string(path).unwrap();
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri(path), "languageId": "racoon", "version": 1, "text": text}}),
-        )
-        .await;
-    }
-
-    async fn change_all(&mut self, path: &Path, version: i64, text: &str) {
-        self.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri(path), "version": version}, "contentChanges": [{"text": text}]}),
-        )
-        .await;
-    }
-
-    async fn shutdown(mut self) {
-        let r = self.request("shutdown", Value::Null).await;
-        assert_eq!(r["result"], Value::Null, "{r}");
-        self.notify("exit", Value::Null).await;
-    }
-}
-
-fn uri(p: &Path) -> String {
-    format!("file://{}", p.display())
-}
 
 fn utf8_client() -> Value {
     json!({"general": {"positionEncodings": ["utf-8", "utf-16"]},
@@ -323,6 +136,65 @@ async fn a_thousand_rapid_edits_end_with_the_final_texts_diagnostics() {
 }
 
 /// The position of the first `needle` in a file (UTF-8 columns).
+/// Whether any of these diagnostics names `what`.
+fn mentions(d: &[Value], what: &str) -> bool {
+    d.iter()
+        .any(|x| x["message"].as_str().is_some_and(|m| m.contains(what)))
+}
+
+/// In a full mesh an edit re-checks only the edited gateway's pairs (the
+/// pairs among its peers did not change), and the findings of those other
+/// pairs stay published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_rechecks_its_own_pairs_and_keeps_its_peers_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().canonicalize().unwrap();
+    generated::site(53, &mut generated::to_disk(&base));
+    let root = base.join("site");
+    let racoon = |g: &str| root.join(g).join("usr/local/etc/racoon/racoon.conf");
+    // mesh01's second remote is mesh02: break that pair on disk.
+    let (m0, m1) = (racoon("mesh00"), racoon("mesh01"));
+    let text = std::fs::read_to_string(&m1).unwrap();
+    let (at, old) = text.match_indices("dh_group modp2048;").nth(1).unwrap();
+    let broken = format!(
+        "{}dh_group modp1024;{}",
+        &text[..at],
+        &text[at + old.len()..]
+    );
+    std::fs::write(&m1, broken).unwrap();
+
+    let mut c = Client::start().await;
+    c.initialize(&root, utf8_client()).await;
+    c.open(&m0).await;
+    let before = c
+        .diagnostics_until(&uri(&m1), |d| mentions(d, "mesh02"))
+        .await;
+    assert!(!mentions(&before, "mesh00"), "{before:?}");
+
+    // mesh00's first remote is mesh01: break that pair in the buffer.
+    let t0 = std::fs::read_to_string(&m0).unwrap();
+    c.change_all(&m0, 2, &west_mismatched(&t0)).await;
+    let after = c
+        .diagnostics_until(&uri(&m1), |d| mentions(d, "mesh00"))
+        .await;
+    assert!(mentions(&after, "mesh02"), "{after:?}");
+    let mesh02: Vec<&Value> = before
+        .iter()
+        .filter(|d| mentions(std::slice::from_ref(d), "mesh02"))
+        .collect();
+    for d in mesh02 {
+        assert!(after.contains(d), "{d} is gone after the edit of mesh00");
+    }
+
+    // Mended: mesh00's findings leave mesh01, the other pair's stay.
+    c.change_all(&m0, 3, &t0).await;
+    let mended = c
+        .diagnostics_until(&uri(&m1), |d| !mentions(d, "mesh00"))
+        .await;
+    assert_eq!(mended, before);
+    c.shutdown().await;
+}
+
 fn position_of(path: &Path, needle: &str, nth: usize) -> Value {
     let text = std::fs::read_to_string(path).unwrap();
     let at = text.match_indices(needle).nth(nth).unwrap().0;

@@ -23,6 +23,10 @@ pub struct LintOptions {
     pub live: bool,
     /// `ipseclint.toml` (default: none).
     pub config: crate::config::Config,
+    /// Check only the pairs that include one of these gateway roots (the
+    /// language server's run after an edit: pairs among the edited
+    /// gateway's peers did not change). Empty: every pair.
+    pub focus: Vec<PathBuf>,
 }
 
 /// One path to check, as given by the user.
@@ -279,7 +283,7 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
         }
     }
     // Every pair of gateways that refer to each other, both ways.
-    let (diags, pairs) = rules::pair::check(&site);
+    let (diags, pairs) = rules::pair::check(&site, &opts.focus);
     report.diagnostics.extend(diags);
     report.pairs = pairs;
     report.gateways = site;

@@ -74,6 +74,15 @@ impl Settings {
 struct Stored {
     key: PathBuf,
     report: Arc<Report>,
+    /// The gateways whose pairs the run checked; empty: all (a whole run).
+    primary: std::collections::BTreeSet<PathBuf>,
+}
+
+impl Stored {
+    /// The run checked every pair of the gateway `path` lies in.
+    fn covers(&self, path: &Path) -> bool {
+        self.primary.is_empty() || self.primary.iter().any(|r| path.starts_with(r))
+    }
 }
 
 #[derive(Default)]
@@ -109,12 +118,15 @@ impl State {
         result.map_err(|e| e.render())
     }
 
-    /// The latest report that read this path.
+    /// The latest report that read this path and checked its gateway's
+    /// pairs, else the latest that read it.
     fn report_for(&self, path: &Path) -> Option<Arc<Report>> {
-        self.reports
-            .iter()
-            .rev()
-            .find(|s| navigate::file_id(&s.report, path).is_some())
+        let read = |s: &&Stored| navigate::file_id(&s.report, path).is_some();
+        let mut latest = self.reports.iter().rev().filter(read);
+        let fallback = latest.clone().next();
+        latest
+            .find(|s| s.covers(path))
+            .or(fallback)
             .map(|s| s.report.clone())
     }
 
@@ -271,11 +283,13 @@ impl Inner {
         self.lock().generations.get(key) == Some(&generation)
     }
 
-    fn options(&self, st: &State, dir: &Path) -> LintOptions {
+    fn options(&self, st: &State, scope: &scope::Scope) -> LintOptions {
         LintOptions {
             target: st.settings.target,
             live: st.settings.live,
-            config: st.config_for(dir).unwrap_or_default(),
+            config: st.config_for(&scope.key).unwrap_or_default(),
+            // A partial run: the pairs among the peers did not change.
+            focus: scope.primary.iter().cloned().collect(),
         }
     }
 
@@ -307,10 +321,13 @@ impl Inner {
                 changed.push(edited.clone());
             }
             let report = Arc::new(report);
-            st.reports.retain(|s| s.key != scope.key);
+            // Keep the site's last whole run beside its last partial one.
+            st.reports
+                .retain(|s| s.key != scope.key || (!scope.whole && s.primary.is_empty()));
             st.reports.push(Stored {
                 key: scope.key.clone(),
                 report,
+                primary: scope.primary.clone(),
             });
             changed
                 .into_iter()
@@ -335,11 +352,7 @@ impl Inner {
     async fn lint_in_background(self: &Arc<Self>, scope: &scope::Scope) -> Result<Report, ()> {
         let (buffers, opts, progress) = {
             let st = self.lock();
-            (
-                st.buffers.clone(),
-                self.options(&st, &scope.key),
-                st.progress,
-            )
+            (st.buffers.clone(), self.options(&st, scope), st.progress)
         };
         let inputs = scope.inputs.clone();
         let mut job = tokio::task::spawn_blocking(move || run_lint(&inputs, buffers, &opts));

@@ -201,9 +201,19 @@ pub fn merge(
         .iter()
         .map(|g| g.gateway.name.as_str())
         .collect();
+    // A partial run checks only the pairs of its primary gateways.
+    let primary: BTreeSet<&str> = report
+        .gateways
+        .iter()
+        .filter(|g| scope.whole || scope.primary.contains(&g.gateway.root))
+        .map(|g| g.gateway.name.as_str())
+        .collect();
     let in_run = |pair: &Option<(String, String)>| {
-        pair.as_ref()
-            .is_some_and(|(a, b)| loaded.contains(a.as_str()) && loaded.contains(b.as_str()))
+        pair.as_ref().is_some_and(|(a, b)| {
+            loaded.contains(a.as_str())
+                && loaded.contains(b.as_str())
+                && (primary.contains(a.as_str()) || primary.contains(b.as_str()))
+        })
     };
     let replaced_wholly = |path: &Path| -> bool {
         if scope.whole {

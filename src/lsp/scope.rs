@@ -212,3 +212,59 @@ pub fn missing_peers(index: &SiteIndex, scope: &Scope, report: &Report) -> Vec<P
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{lint, Input, LintOptions};
+    use crate::source::MemoryFs;
+
+    /// A gateway owning `addr` with a remote for each of `peers`.
+    fn gateway(fs: &mut MemoryFs, name: &str, addr: &str, peers: &[&str]) {
+        fs.insert(
+            format!("/site/{name}/etc/rc.conf"),
+            format!("ifconfig_em0=\"inet {addr}/24\"\nracoon_enable=\"YES\"\n"),
+        );
+        let remotes: String = peers
+            .iter()
+            .map(|p| format!("remote {p} {{\n\texchange_mode main;\n}}\n"))
+            .collect();
+        fs.insert(
+            format!("/site/{name}/usr/local/etc/racoon/racoon.conf"),
+            remotes,
+        );
+    }
+
+    /// A hub with three spokes: an edit of a spoke checks it and the hub,
+    /// an edit of the hub checks every spoke, open checks the site.
+    #[test]
+    fn an_edit_checks_its_gateway_and_the_gateways_paired_with_it() {
+        let mut fs = MemoryFs::default();
+        let spokes = ["198.51.100.1", "198.51.100.2", "198.51.100.3"];
+        gateway(&mut fs, "hub", "203.0.113.1", &spokes);
+        for (i, a) in spokes.iter().enumerate() {
+            gateway(&mut fs, &format!("spoke{i}"), a, &["203.0.113.1"]);
+        }
+        let config = Config::default();
+        let site = Path::new("/site");
+        let report = lint(&[Input { path: site.into() }], &fs, &LintOptions::default());
+        let mut index = SiteIndex::default();
+        let file = |g: &str| site.join(g).join("usr/local/etc/racoon/racoon.conf");
+        let scope = |index: &SiteIndex, g: &str, whole: bool| {
+            for_file(&fs, &config, index, &file(g), Some(site), whole, false)
+        };
+        // Nothing known yet: the whole site.
+        assert!(scope(&index, "spoke1", false).whole);
+        index.learn(site, &report, true);
+        let s = scope(&index, "spoke1", false);
+        assert!(!s.whole);
+        assert_eq!(s.inputs, [site.join("spoke1"), site.join("hub")]);
+        assert_eq!(s.primary, [site.join("spoke1")].into_iter().collect());
+        let h = scope(&index, "hub", false);
+        assert_eq!(h.inputs.len(), 4, "{:?}", h.inputs);
+        assert_eq!(h.inputs[0], site.join("hub"));
+        let saved = scope(&index, "spoke1", true);
+        assert!(saved.whole);
+        assert_eq!(saved.inputs, [site.to_path_buf()]);
+    }
+}

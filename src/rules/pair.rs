@@ -127,8 +127,12 @@ register![
     GATEWAY_NOT_READY,
 ];
 
-/// Pair the gateways and check every pair both ways.
-pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
+/// Pair the gateways and check every pair both ways; with a `focus`, only
+/// the pairs that include one of its gateways.
+pub fn check(
+    site: &[SiteGateway],
+    focus: &[std::path::PathBuf],
+) -> (Vec<Diagnostic>, Vec<PairStatus>) {
     let mut owner: HashMap<IpAddr, usize> = HashMap::new();
     for (i, s) in site.iter().enumerate() {
         for a in s.gateway.owned_addresses() {
@@ -174,6 +178,10 @@ pub fn check(site: &[SiteGateway]) -> (Vec<Diagnostic>, Vec<PairStatus>) {
     let mut statuses = Vec::new();
     for ((a, b), (la, lb)) in pairs {
         let (ga, gb) = (&site[a], &site[b]);
+        let in_focus = |g: &SiteGateway| focus.contains(&g.gateway.root);
+        if !focus.is_empty() && !in_focus(ga) && !in_focus(gb) {
+            continue;
+        }
         // The address each side uses: the one the other refers to, else its first own address.
         let la = la.or_else(|| ga.gateway.owned_addresses().into_iter().next());
         let lb = lb.or_else(|| gb.gateway.owned_addresses().into_iter().next());
