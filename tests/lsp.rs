@@ -99,6 +99,33 @@ async fn editing_west_shows_the_finding_on_east_and_fixing_it_clears_both() {
     insta::assert_json_snapshot!("lsp_pair_mismatch_east", pair.redact(&json!(on_east)));
     insta::assert_json_snapshot!("lsp_pair_mismatch_west", pair.redact(&json!(on_west)));
 
+    // The pairs table, as the editor's command asks for it: the buffer's
+    // mismatch, not the disk's healthy file.
+    let table = c
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "ipseclint.pairs", "arguments": []}),
+        )
+        .await;
+    let text = table["result"]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("east <-> west") || text.contains("west <-> east"),
+        "{table}"
+    );
+    let pairs = &table["result"]["sites"][0]["pairs"][0];
+    assert!(
+        pairs["a_to_b"].is_string() && pairs["b_to_a"].is_string(),
+        "{table}"
+    );
+    assert!(
+        pairs["a_to_b"] != "ESTABLISHED" || pairs["b_to_a"] != "ESTABLISHED",
+        "{table}"
+    );
+    let unknown = c
+        .request("workspace/executeCommand", json!({"command": "nope"}))
+        .await;
+    assert!(unknown["error"].is_object(), "{unknown}");
+
     c.change_all(&west, 3, &original).await;
     c.diagnostics_until(&uri(&east), |d| d.is_empty()).await;
     c.diagnostics_until(&uri(&west), |d| d.is_empty()).await;

@@ -385,6 +385,45 @@ impl Inner {
         joined.map_err(|_| ()).and_then(|r| r)
     }
 
+    /// Every site of the workspace checked as a whole: the sites linted so
+    /// far, else the workspace folders. `{"text": table, "sites": [{"site",
+    /// "pairs": [...]}]}`.
+    async fn pairs(self: &Arc<Self>) -> serde_json::Value {
+        let (mut keys, roots) = {
+            let st = self.lock();
+            let keys: Vec<PathBuf> = st.reports.iter().map(|s| s.key.clone()).collect();
+            (keys, st.roots.clone())
+        };
+        if keys.is_empty() {
+            keys = roots;
+        }
+        keys.sort();
+        keys.dedup();
+        let mut text = String::new();
+        let mut sites = Vec::new();
+        for key in keys {
+            let scope = scope::Scope {
+                inputs: vec![key.clone()],
+                primary: Default::default(),
+                key: key.clone(),
+                whole: true,
+            };
+            let Ok(report) = self.lint_in_background(&scope).await else {
+                continue;
+            };
+            if report.pairs.is_empty() {
+                continue;
+            }
+            text.push_str(&format!("{}\n", key.display()));
+            text.push_str(&crate::render::human::pair_table(&report));
+            sites.push(serde_json::json!({"site": key, "pairs": report.pairs}));
+        }
+        if sites.is_empty() {
+            text.push_str("No pairs: no two gateways of the workspace refer to each other.\n");
+        }
+        serde_json::json!({"text": text, "sites": sites})
+    }
+
     /// A lint that panicked: one diagnostic on the edited file.
     async fn publish_crash(&self, path: &Path) {
         let Some(uri) = position::path_to_uri(path) else {
@@ -454,9 +493,17 @@ fn capabilities(enc: Encoding) -> ls::ServerCapabilities {
             }),
             file_operations: None,
         }),
+        execute_command_provider: Some(ls::ExecuteCommandOptions {
+            commands: vec![PAIRS_COMMAND.to_string()],
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
+
+/// `workspace/executeCommand`: the pairs table of every site of the
+/// workspace, as the CLI prints it, and as data.
+pub const PAIRS_COMMAND: &str = "ipseclint.pairs";
 
 impl Backend {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -590,6 +637,19 @@ impl LanguageServer for Backend {
 
     async fn shutdown(&self) -> RpcResult<()> {
         Ok(())
+    }
+
+    async fn execute_command(
+        &self,
+        params: ls::ExecuteCommandParams,
+    ) -> RpcResult<Option<serde_json::Value>> {
+        if params.command != PAIRS_COMMAND {
+            return Err(tower_lsp_server::jsonrpc::Error::invalid_params(format!(
+                "unknown command `{}`",
+                params.command
+            )));
+        }
+        Ok(Some(self.inner.pairs().await))
     }
 
     async fn did_open(&self, params: ls::DidOpenTextDocumentParams) {

@@ -127,7 +127,7 @@ pub fn render(report: &Report, color: bool) -> String {
 }
 
 /// Each pair of gateways and whether its tunnel comes up, both ways.
-fn pair_table(report: &Report) -> String {
+pub fn pair_table(report: &Report) -> String {
     if report.pairs.is_empty() {
         return String::new();
     }
