@@ -6,24 +6,11 @@
 //! test whose tool is missing skips with the reason; in CI it fails.
 
 mod common;
-use common::{copy_dir, project};
+use common::{copy_dir, have, output_text, project};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ipseclint");
-
-/// Is the tool there? In CI its absence is a failure.
-fn have(tool: &str, probe: &mut Command) -> bool {
-    let ok = probe.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is missing in CI: .ci/run installs it"
-        );
-        eprintln!("skipped: {tool} is not installed (.ci/run installs it)");
-    }
-    ok
-}
 
 /// A fresh copy of the pair, as an absolute path without symlinks.
 fn site() -> (tempfile::TempDir, PathBuf) {
@@ -31,14 +18,6 @@ fn site() -> (tempfile::TempDir, PathBuf) {
     let root = tmp.path().canonicalize().unwrap().join("site");
     copy_dir(&project().join("corpus/pairs/fail-dh-group"), &root);
     (tmp, root)
-}
-
-fn output_text(o: &std::process::Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]

@@ -3,6 +3,9 @@
 //! healthy. Files are handed to a sink as (path, text), so a bench can keep
 //! them in memory or write them to disk.
 
+// Each bench or test that includes this file uses a part of it.
+#![allow(dead_code)]
+
 use std::fmt::Write;
 use std::path::Path;
 

@@ -6,6 +6,7 @@ use ipseclint::engine::{lint, Input, LintOptions, Report};
 use ipseclint::source::DiskFs;
 use ipseclint::Target;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -94,4 +95,25 @@ macro_rules! shared_or_skip {
             }
         }
     };
+}
+
+/// Is the tool there? In CI its absence is a failure.
+pub fn have(tool: &str, probe: &mut Command) -> bool {
+    let ok = probe.output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is missing in CI: .ci/run installs it"
+        );
+        eprintln!("skipped: {tool} is not installed (.ci/run installs it)");
+    }
+    ok
+}
+
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
