@@ -1,0 +1,35 @@
+" Vim filetype plugin
+" Language:     setkey(8) scripts (/etc/ipsec.conf)
+" Filetype:     setkey
+" Part of:      ipseclint (editors/vim)
+"
+" Sets comments, keyword characters (setkey names contain `-`:
+" hmac-sha2-256, aes-gcm-16, esp-old) and syntax folding of commands that
+" span several lines; files open unfolded ('foldlevel' 99).
+" With g:ipseclint_hide_keys = 1 the SA keys are concealed ('conceallevel'
+" 2, also on the cursor line in Normal mode); see syntax/setkey.vim.
+
+if exists("b:did_ftplugin")
+  finish
+endif
+let b:did_ftplugin = 1
+
+let s:cpo_save = &cpo
+set cpo&vim
+
+setlocal commentstring=#\ %s
+setlocal comments=:#
+setlocal iskeyword=@,48-57,_,192-255,-
+setlocal formatoptions-=t formatoptions+=croql
+setlocal foldmethod=syntax
+setlocal foldlevel=99
+
+let b:undo_ftplugin = 'setlocal commentstring< comments< iskeyword< formatoptions< foldmethod< foldlevel<'
+
+if get(g:, 'ipseclint_hide_keys', 0)
+  setlocal conceallevel=2 concealcursor=nc
+  let b:undo_ftplugin .= ' conceallevel< concealcursor<'
+endif
+
+let &cpo = s:cpo_save
+unlet s:cpo_save
