@@ -48,9 +48,18 @@ fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// VS Code's language for what `classify()` makes of a file: rc.conf has
+/// one of its own there.
+fn vscode_language(kind: Option<FileKind>) -> &'static str {
+    match kind {
+        Some(FileKind::RcConf) => "rcconf",
+        k => filetype(k),
+    }
+}
+
 /// Every corpus file with the filetype `classify()` gives it, one
 /// "path<TAB>filetype" line each. Returns how many files have one of ours.
-fn write_cases(to: &Path) -> usize {
+fn write_cases(to: &Path, name: fn(Option<FileKind>) -> &'static str) -> usize {
     let mut files = Vec::new();
     corpus_files(&project().join("corpus"), &mut files);
     let mut lines = String::new();
@@ -59,7 +68,7 @@ fn write_cases(to: &Path) -> usize {
         let Ok(text) = String::from_utf8(std::fs::read(&f).unwrap()) else {
             continue;
         };
-        let ft = filetype(ipseclint::engine::classify(&f, Some(&text)));
+        let ft = name(ipseclint::engine::classify(&f, Some(&text)));
         ours += usize::from(!ft.is_empty());
         lines.push_str(&format!("{}\t{ft}\n", f.display()));
     }
@@ -91,7 +100,7 @@ fn plugin_in(editor: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let cases = tmp.path().join("cases.tsv");
     let report = tmp.path().join("report.txt");
-    let ours = write_cases(&cases);
+    let ours = write_cases(&cases, filetype);
     assert!(ours > 700, "the corpus has {ours} files of ours");
     let out = headless(editor, "vim_plugin.vim")
         .env("IPSECLINT_CASES", &cases)
@@ -213,6 +222,20 @@ fn vscode_client_compiles_grammars_pass_their_scope_tests_and_it_packages() {
     };
     assert_eq!(tsc.status.code(), Some(0), "tsc: {}", output_text(&tsc));
     assert!(project().join("editors/vscode/out/extension.js").exists());
+
+    // Every corpus file gets the language classify() gives it.
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = tmp.path().join("cases.tsv");
+    write_cases(&cases, vscode_language);
+    let assoc = Command::new("node")
+        .arg("test/associations.js")
+        .arg(&cases)
+        .current_dir(project().join("editors/vscode"))
+        .output()
+        .unwrap();
+    let text = output_text(&assoc);
+    assert_eq!(assoc.status.code(), Some(0), "{text}");
+    assert!(text.contains(" 0 differ"), "{text}");
 
     let grammar = npm("test:grammar").unwrap();
     let text = output_text(&grammar);
