@@ -52,6 +52,13 @@ impl Pair {
             })
             .collect()
     }
+    /// No key of the pair is in any message the server sent.
+    fn assert_no_key_in(&self, c: &Client) {
+        let all = c.seen.join("\n");
+        for k in self.keys() {
+            assert!(!all.contains(&k), "a key left the server");
+        }
+    }
     /// A JSON value with the temporary root written as `<site>`.
     fn redact(&self, v: &Value) -> Value {
         serde_json::from_str(
@@ -129,10 +136,7 @@ async fn editing_west_shows_the_finding_on_east_and_fixing_it_clears_both() {
     c.change_all(&west, 3, &original).await;
     c.diagnostics_until(&uri(&east), |d| d.is_empty()).await;
     c.diagnostics_until(&uri(&west), |d| d.is_empty()).await;
-    let all = c.seen.join("\n");
-    for k in pair.keys() {
-        assert!(!all.contains(&k), "a key left the server");
-    }
+    pair.assert_no_key_in(&c);
     c.shutdown().await;
 }
 
@@ -398,10 +402,7 @@ async fn hover_and_definition_cross_the_pair_and_show_no_key() {
         .collect();
     assert!(labels.contains(&"modp2048"), "{labels:?}");
 
-    let all = c.seen.join("\n");
-    for k in pair.keys() {
-        assert!(!all.contains(&k), "a key left the server");
-    }
+    pair.assert_no_key_in(&c);
     c.shutdown().await;
 }
 
@@ -653,10 +654,7 @@ async fn ten_thousand_random_edits_keep_the_server_answering() {
     // The server's buffer is the text we hold: a symbol request on the
     // final text answers, and the final diagnostics come.
     c.diagnostics_until(&uri(&files[0]), |_| true).await;
-    let all = c.seen.join("\n");
-    for k in pair.keys() {
-        assert!(!all.contains(&k), "a key left the server");
-    }
+    pair.assert_no_key_in(&c);
     c.shutdown().await;
 }
 
