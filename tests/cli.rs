@@ -442,3 +442,31 @@ fn misspelt_values_get_a_did_you_mean() {
         assert!(helps.contains(&want), "{name}: {helps:?}");
     }
 }
+
+/// A lone racoon.conf says which `include` and `path` files it did not read
+/// (IPS9007); given the gateway's root, the same file is followed and the
+/// note is gone.
+#[test]
+fn a_lone_racoon_conf_says_what_it_did_not_follow() {
+    let gateway = "corpus/rules/IPS4018/good";
+    let lone = format!("{gateway}/usr/local/etc/racoon/racoon.conf");
+    let out = cmd().args(["--format", "json", &lone]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "IPS9007")
+        .collect();
+    assert!(
+        notes.iter().any(|d| d["message"]
+            .as_str()
+            .unwrap()
+            .contains("include is not followed")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().all(|d| d["severity"] == "info"), "{notes:?}");
+    let out = cmd().args(["--format", "json", gateway]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("IPS9007"), "{text}");
+}

@@ -73,11 +73,13 @@ fn bad_fixtures_trigger_their_rule_and_good_ones_stay_silent() {
                     findings(&r)
                 );
             } else {
-                assert!(
-                    r.diagnostics.is_empty(),
-                    "{code}/{variant}: not clean: {:?}",
-                    findings(&r)
-                );
+                // A lone file's note that its include/path files were not
+                // read (IPS9007) says nothing about the fixture itself.
+                let found: Vec<_> = findings(&r)
+                    .into_iter()
+                    .filter(|f| f.0 != "IPS9007")
+                    .collect();
+                assert!(found.is_empty(), "{code}/{variant}: not clean: {found:?}");
             }
         }
     }

@@ -505,7 +505,8 @@ fn lint_file(
     let target = opts.target.or(opts.config.target).unwrap_or_default();
     match kind {
         FileKind::RacoonConf => {
-            check_racoon(id, &text, target, report);
+            let part = check_racoon(id, &text, target, report);
+            report.diagnostics.extend(not_followed(&part));
         }
         FileKind::PskTxt => {
             check_psk(id, &text, report);
@@ -594,6 +595,36 @@ pub(crate) fn rc_kind(path: &Path, text: &str) -> rules::rcconf::RcKind {
 }
 
 /// Parse and check a racoon.conf.
+/// A lone racoon.conf: the files its `include` and `path` statements name
+/// are not read, since no gateway root says where they are.
+fn not_followed(part: &crate::model::gateway::RacoonPart) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for item in &part.conf.items {
+        let syntax::racoon::TopItem::Setting(s) = item else {
+            continue;
+        };
+        let Some(q) = s.first_quoted() else { continue };
+        let what = match (&*s.keyword.value, s.word(0).map(|w| &*w.value)) {
+            ("include", _) => "this include is not followed",
+            ("path", Some("pre_shared_key")) => "the psk.txt named here is not read",
+            ("path", Some("certificate")) => "the certificates below this path are not read",
+            _ => continue,
+        };
+        out.push(
+            Diagnostic::new(
+                &rf::NOT_FOLLOWED,
+                part.file,
+                q.span,
+                format!("{what}: the file is checked on its own, with no gateway root"),
+            )
+            .with_help(
+                "give the gateway's directory (the root its /usr/local/etc is under) to check it",
+            ),
+        );
+    }
+    out
+}
+
 pub(crate) fn check_racoon(
     id: FileId,
     text: &str,

@@ -52,7 +52,17 @@ rule!(FINDINGS_CAPPED, "IPS9006", "findings-capped", Info,
     good: "add 100 allow udp from any to any 500",
     log: None);
 
+rule!(NOT_FOLLOWED, "IPS9007", "reference-not-followed", Info,
+    "A racoon.conf checked on its own names an `include` or a `path` file that is not read.",
+    why: "Given a lone file, ipseclint cannot know where the gateway's root is, so it does not\n\
+          follow `include` or read the psk.txt and certificates that `path` names. racoon itself\n\
+          stops when an include matches nothing. Give the gateway's directory to check them.",
+    bad: "ipseclint racoon.conf          # include \"remotes/*.conf\" is not followed",
+    good: "ipseclint gateway/             # the gateway's root: includes and psk.txt are read",
+    log: Some("glob found no matches for path \"/usr/local/etc/racoon/remotes/*.conf\""));
+
 register![
+    NOT_FOLLOWED,
     NOT_RECOGNISED,
     NOT_UTF8,
     TOO_LARGE,

@@ -58,6 +58,9 @@ checks! { Check;
     DEBUG_LOGGING => debug_logging,
     RELATIVE_PSK_PATH => relative_psk_path,
     DUPLICATE_ANONYMOUS_SAINFO => duplicate_anonymous_sainfo,
+    NOT_BUILT => not_built,
+    SAINFO_ASN1DN => sainfo_asn1dn,
+    REMOTE_ADDRESS_TWICE => remote_address_twice,
 }
 
 pub fn check(cx: &RacoonCtx) -> Vec<Diagnostic> {
@@ -86,6 +89,19 @@ fn remotes_with_body<'a>(
         .zip(cx.model.remotes.iter())
 }
 
+/// racoon checks a remote when it reaches the block's `}` and names that
+/// line: the place goes with the statement to change.
+fn at_remote_end(d: Diagnostic, cx: &RacoonCtx, ast: &crate::syntax::racoon::Remote) -> Diagnostic {
+    match ast.body.as_ref().and_then(|b| b.close) {
+        Some(c) => d.with_related(
+            cx.file,
+            c,
+            "racoon reports the error at the remote's closing `}`",
+        ),
+        None => d,
+    }
+}
+
 /// The statements a remote block itself writes (not inherited ones).
 fn own_settings(r: &crate::syntax::racoon::Remote) -> impl Iterator<Item = &Setting> {
     r.body.iter().flat_map(|b| b.settings.iter())
@@ -102,17 +118,16 @@ rule!(MISSING_EXCHANGE_MODE, "IPS2001", "missing-exchange-mode", Error,
     log: Some("no exchange mode specified."));
 
 fn missing_exchange_mode(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    for (_, r) in remotes_with_body(cx) {
+    for (ast, r) in remotes_with_body(cx) {
         if r.exchange_modes.is_empty() && !cx.had_syntax_error(r.span) {
-            out.push(
-                Diagnostic::new(
-                    &MISSING_EXCHANGE_MODE,
-                    cx.file,
-                    r.header,
-                    format!("`{}` has no `exchange_mode`", remote_label(r)),
-                )
-                .with_help("add `exchange_mode main;` (or the modes the peer uses)"),
-            );
+            let d = Diagnostic::new(
+                &MISSING_EXCHANGE_MODE,
+                cx.file,
+                r.header,
+                format!("`{}` has no `exchange_mode`", remote_label(r)),
+            )
+            .with_help("add `exchange_mode main;` (or the modes the peer uses)");
+            out.push(at_remote_end(d, cx, ast));
         }
     }
 }
@@ -151,9 +166,9 @@ fn incomplete_proposal(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                     format!("this proposal has no {}", missing.join(", ")),
                 );
                 if let Some(c) = p.close {
-                    d = d.with_related(cx.file, c, "racoon reports the error at the closing `}`");
+                    d = d.with_related(cx.file, c, "this proposal ends here");
                 }
-                out.push(d);
+                out.push(at_remote_end(d, cx, ast));
             }
         }
     }
@@ -191,7 +206,7 @@ rule!(AGGRESSIVE_DH_MISMATCH, "IPS2004", "aggressive-dh-mismatch", Error,
     log: Some("DH group must be equal in all proposals when aggressive mode is used."));
 
 fn aggressive_dh_mismatch(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    for (_, r) in remotes_with_body(cx) {
+    for (ast, r) in remotes_with_body(cx) {
         if !r.aggressive() {
             continue;
         }
@@ -203,10 +218,9 @@ fn aggressive_dh_mismatch(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
         if let Some(first) = groups.first() {
             for g in &groups[1..] {
                 if g.value != first.value {
-                    out.push(
-                        Diagnostic::new(&AGGRESSIVE_DH_MISMATCH, cx.file, g.span, "this DH group differs from the first proposal's, but the remote allows aggressive mode")
-                            .with_related(cx.file, first.span, "the first proposal's DH group"),
-                    );
+                    let d = Diagnostic::new(&AGGRESSIVE_DH_MISMATCH, cx.file, g.span, "this DH group differs from the first proposal's, but the remote allows aggressive mode")
+                        .with_related(cx.file, first.span, "the first proposal's DH group");
+                    out.push(at_remote_end(d, cx, ast));
                 }
             }
         }
@@ -425,18 +439,34 @@ rule!(INVALID_DH_GROUP, "IPS2009", "invalid-dh-group", Error,
 
 fn invalid_dh_group(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     let mut groups = Vec::new();
-    for r in &cx.model.remotes {
-        groups.extend(own_proposals(r).filter_map(|p| p.dh_group.clone()));
+    for (ast, r) in remotes_with_body(cx) {
+        // Aggressive mode computes the DH value when racoon reads the remote's `}`.
+        let end = r.aggressive().then_some(ast);
+        groups.extend(
+            own_proposals(r)
+                .filter_map(|p| p.dh_group.clone())
+                .map(|g| (g, end)),
+        );
     }
-    groups.extend(cx.model.sainfos.iter().filter_map(|s| s.pfs_group.clone()));
-    for g in groups {
+    groups.extend(
+        cx.model
+            .sainfos
+            .iter()
+            .filter_map(|s| s.pfs_group.clone())
+            .map(|g| (g, None)),
+    );
+    for (g, end) in groups {
         if let DhGroup::Invalid(why) = g.value {
-            out.push(Diagnostic::new(
+            let d = Diagnostic::new(
                 &INVALID_DH_GROUP,
                 cx.file,
                 g.span,
                 format!("not a usable DH group: {why}"),
-            ));
+            );
+            out.push(match end {
+                Some(ast) if why.contains("EC2N") => at_remote_end(d, cx, ast),
+                _ => d,
+            });
         }
     }
 }
@@ -539,7 +569,12 @@ fn duplicate_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                     s.header(),
                     "this sainfo repeats the ids of an earlier one",
                 )
-                .with_related(cx.file, e.header(), "first defined here"),
+                .with_related(cx.file, e.header(), "first defined here")
+                .with_related(
+                    cx.file,
+                    s.close().unwrap_or(s.header()),
+                    "racoon reports the error at this sainfo's closing `}`",
+                ),
             ),
             None => collided.push(s),
         }
@@ -649,12 +684,13 @@ rule!(REMOTE_WITHOUT_PROPOSAL, "IPS2014", "remote-without-proposal", Error,
 fn remote_without_proposal(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (ast, r) in remotes_with_body(cx) {
         if ast.body.is_some() && r.proposals.is_empty() && !cx.had_syntax_error(r.span) {
-            out.push(Diagnostic::new(
+            let d = Diagnostic::new(
                 &REMOTE_WITHOUT_PROPOSAL,
                 cx.file,
                 r.header,
                 format!("`{}` has no proposal", remote_label(r)),
-            ));
+            );
+            out.push(at_remote_end(d, cx, ast));
         }
     }
 }
@@ -735,18 +771,128 @@ fn identifier_value(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                 .values
                 .iter()
                 .any(|v| matches!(v, Value::Quoted(_) | Value::Address(_)));
+            let empty = s
+                .values
+                .iter()
+                .any(|v| matches!(v, Value::Quoted(q) if q.value.is_empty()));
             let problem = match kind {
                 "fqdn" | "user_fqdn" | "keyid" if !has_value => {
-                    Some(format!("`{kind}` needs a quoted value"))
+                    Some((format!("`{kind}` needs a quoted value"), false))
                 }
+                "fqdn" | "user_fqdn" if empty => Some((
+                    format!("an empty `{kind}` is no identifier: racoon stops with `failed to set identifer`"),
+                    false,
+                )),
                 "asn1dn" if !has_value && s.is("my_identifier") && r.certificate_type.is_none() => {
-                    Some("`asn1dn` without a value needs a `certificate_type`".to_string())
+                    Some(("`asn1dn` without a value needs a `certificate_type`".to_string(), true))
                 }
                 _ => None,
             };
-            if let Some(p) = problem {
-                out.push(Diagnostic::new(&IDENTIFIER_VALUE, cx.file, s.span, p));
+            if let Some((p, at_end)) = problem {
+                let d = Diagnostic::new(&IDENTIFIER_VALUE, cx.file, s.span, p);
+                out.push(if at_end { at_remote_end(d, cx, ast) } else { d });
             }
+        }
+    }
+}
+
+rule!(NOT_BUILT, "IPS2019", "racoon-option-not-built", Error,
+    "RADIUS, LDAP or PAM in a racoon built without them (the FreeBSD port's default).",
+    why: "The security/ipsec-tools port builds racoon without its RADIUS, LDAP and PAM options by\n\
+          default. racoon then refuses `radiuscfg`, `ldapcfg` and the `radius`, `ldap` and `pam`\n\
+          sources of mode_cfg when it reads the file, and does not start.",
+    bad: "mode_cfg {\n    auth_source pam;\n}",
+    good: "mode_cfg {\n    auth_source system;\n}",
+    log: Some("racoon not configured with --with-libpam"));
+
+fn not_built(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
+    let library = |w: &str| match w {
+        "radiuscfg" | "radius" => Some("libradius"),
+        "ldapcfg" | "ldap" => Some("libldap"),
+        "pam" => Some("libpam"),
+        _ => None,
+    };
+    for item in &cx.conf.items {
+        let TopItem::Block(b) = item else { continue };
+        if let Some(lib) = library(&b.keyword.value) {
+            out.push(Diagnostic::new(
+                &NOT_BUILT,
+                cx.file,
+                b.keyword.span,
+                format!(
+                    "racoon from the FreeBSD port is not built with {lib}: it refuses `{}`",
+                    &*b.keyword.value
+                ),
+            ));
+            continue;
+        }
+        if &*b.keyword.value != "mode_cfg" {
+            continue;
+        }
+        let sources = ["auth_source", "group_source", "conf_source", "accounting"];
+        for set in b
+            .settings
+            .iter()
+            .filter(|s| sources.iter().any(|k| s.is(k)))
+        {
+            for w in (0..).map_while(|n| set.word(n)) {
+                if let Some(lib) = library(&w.value) {
+                    out.push(Diagnostic::new(&NOT_BUILT, cx.file, w.span, format!("racoon from the FreeBSD port is not built with {lib}: it refuses `{}`", &*w.value))
+                        .with_help("use `system` (or `local`), or build the port with the option"));
+                }
+            }
+        }
+    }
+}
+
+rule!(SAINFO_ASN1DN, "IPS2020", "sainfo-asn1dn-id", Error,
+    "An `asn1dn` id in a sainfo header.",
+    why: "Phase-2 ids are addresses, subnets, or fqdn/user_fqdn/keyid strings. racoon refuses an\n\
+          asn1dn id in a sainfo (`id type forbidden`); a certificate's subject belongs in `from asn1dn` or in the remote.",
+    bad: "sainfo asn1dn \"CN=west\" asn1dn \"CN=east\" { ... }",
+    good: "sainfo address 10.1.0.0/16 any address 10.2.0.0/16 any from asn1dn \"CN=east\" { ... }",
+    log: Some("id type forbidden: 5"));
+
+fn sainfo_asn1dn(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
+    for s in &cx.model.sainfos {
+        for id in std::iter::once(s.local()).chain(s.remote()) {
+            if let crate::syntax::racoon::SainfoId::Named { id_type, .. } = id {
+                if &*id_type.value == "asn1dn" {
+                    out.push(Diagnostic::new(
+                        &SAINFO_ASN1DN,
+                        cx.file,
+                        id_type.span,
+                        "racoon refuses an `asn1dn` id in a sainfo header",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+rule!(REMOTE_ADDRESS_TWICE, "IPS2021", "remote-address-twice", Error,
+    "`remote_address` in a remote whose header already gives its address.",
+    why: "`remote 192.0.2.1 { ... }` sets the address in the header; a `remote_address` inside it makes\n\
+          racoon refuse the file (`remote_address already specified`). Use the named form for remote_address.",
+    bad: "remote 192.0.2.1 {\n    remote_address 192.0.2.1;\n}",
+    good: "remote \"east\" {\n    remote_address 192.0.2.1;\n}",
+    log: Some("remote_address already specified"));
+
+fn remote_address_twice(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
+    for (ast, r) in remotes_with_body(cx) {
+        if !matches!(r.selector, RemoteSelector::Address(_)) {
+            continue;
+        }
+        for s in own_settings(ast).filter(|s| s.is("remote_address")) {
+            out.push(
+                Diagnostic::new(
+                    &REMOTE_ADDRESS_TWICE,
+                    cx.file,
+                    s.span,
+                    "the header of this remote already gives its address",
+                )
+                .with_related(cx.file, ast.header, "the address is set here"),
+            );
         }
     }
 }

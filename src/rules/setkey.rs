@@ -23,6 +23,7 @@ checks! { Check;
     KEY_LENGTH => key_length,
     ALGORITHM_SUPPORT => algorithm_support,
     RESERVED_SPI => reserved_spi,
+    KERNEL_REFUSES_SA => kernel_refuses_sa,
     TUNNEL_ENDPOINTS => tunnel_endpoints,
     TRANSPORT_ENDPOINTS => transport_endpoints,
     SELECTOR_FAMILY => selector_family,
@@ -163,12 +164,13 @@ fn algorithm_support(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
         }
         if let (Some(e), Some(a)) = (&sa.encryption, &sa.authentication) {
             if e.name.value == "aes-gcm-16" {
-                out.push(Diagnostic::new(
+                let d = Diagnostic::new(
                     &ALGORITHM_SUPPORT,
                     cx.file,
                     a.name.span,
                     "aes-gcm-16 authenticates by itself and must not be combined with `-A`",
-                ));
+                );
+                out.push(at_kernel_reply(d, cx, c));
             }
         }
     }
@@ -187,17 +189,74 @@ fn reserved_spi(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
         if let CommandKind::Add(sa) = &c.kind {
             // A decimal SPI over 32 bits reaches the kernel cut to its low 32 bits.
             let spi = sa.spi.value & 0xffff_ffff;
-            if spi <= 255 && sa.protocol.value != "ipcomp" {
-                out.push(
-                    Diagnostic::new(
-                        &RESERVED_SPI,
-                        cx.file,
-                        sa.spi.span,
-                        format!("SPI {spi} is reserved; the kernel rejects it"),
-                    )
-                    .with_help("use an SPI of 256 or more, e.g. 0x1000"),
-                );
+            if spi <= 255
+                && matches!(
+                    sa.protocol.value.as_str(),
+                    "esp" | "ah" | "esp-old" | "ah-old"
+                )
+            {
+                let d = Diagnostic::new(
+                    &RESERVED_SPI,
+                    cx.file,
+                    sa.spi.span,
+                    format!("SPI {spi} is reserved; the kernel rejects it"),
+                )
+                .with_help("use an SPI of 256 or more, e.g. 0x1000");
+                out.push(at_kernel_reply(d, cx, c));
             }
+        }
+    }
+}
+
+/// setkey sends a command when it reads its `;` and prints the kernel's
+/// refusal with that line (`The result of line N: Invalid argument.`).
+fn at_kernel_reply(d: Diagnostic, cx: &SetkeyCtx, c: &Command) -> Diagnostic {
+    let end = c.span.end();
+    d.with_related(
+        cx.file,
+        Span::new(end.saturating_sub(1), end),
+        "the kernel refuses the SA here: setkey reports the line of the `;`",
+    )
+}
+
+rule!(KERNEL_REFUSES_SA, "IPS3012", "kernel-refuses-sa", Error,
+    "An SA the FreeBSD kernel refuses: AH with an encryption algorithm, ESP without one or with `-A null`, IPcomp other than deflate.",
+    why: "setkey parses these, but the kernel's checks (key_setsaval, esp_init, ah_init, ipcomp_init)\n\
+          refuse the SA with `Invalid argument`, so the manual tunnel never has its keys.",
+    bad: "add 192.0.2.1 198.51.100.1 ah 0x1001 -E aes-cbc 0x...;",
+    good: "add 192.0.2.1 198.51.100.1 esp 0x1001 -E aes-cbc 0x... -A hmac-sha2-256 0x...;",
+    log: Some("The result of line 1: Invalid argument."));
+
+fn kernel_refuses_sa(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
+    for c in &cx.setkey.commands {
+        let CommandKind::Add(sa) = &c.kind else {
+            continue;
+        };
+        let proto = sa.protocol.value.as_str();
+        let problem = match proto {
+            "ah" | "ah-old" => match (&sa.encryption, &sa.authentication) {
+                (Some(e), _) => Some((e.name.span, "AH does not encrypt: the kernel refuses an AH SA with `-E`".to_string())),
+                (None, None) => Some((sa.protocol.span, "this AH SA has no `-A` algorithm".to_string())),
+                _ => None,
+            },
+            "esp" | "esp-old" => match (&sa.encryption, &sa.authentication) {
+                (None, _) => Some((sa.protocol.span, "ESP needs an encryption algorithm (`-E`, possibly `-E null \"\"`): the kernel refuses it".to_string())),
+                (Some(_), Some(a)) if a.name.value == "null" => Some((a.name.span, "the kernel refuses `-A null` (it has no key): leave `-A` out for ESP without authentication".to_string())),
+                _ => None,
+            },
+            "ipcomp" => sa
+                .compression
+                .as_ref()
+                .filter(|c| c.value != "deflate")
+                .map(|c| (c.span, format!("the kernel implements only deflate for IPcomp, not `{}`", c.value))),
+            _ => None,
+        };
+        if let Some((span, msg)) = problem {
+            out.push(at_kernel_reply(
+                Diagnostic::new(&KERNEL_REFUSES_SA, cx.file, span, msg),
+                cx,
+                c,
+            ));
         }
     }
 }
@@ -292,10 +351,11 @@ fn selector_family(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
                             s.span.cover(d.span),
                             "the selectors mix IPv4 and IPv6",
                         )
+                        .with_related(cx.file, c.keyword.span, "in this command")
                         .with_related(
                             cx.file,
-                            c.keyword.span,
-                            "in this command",
+                            Span::new(c.span.end().saturating_sub(1), c.span.end()),
+                            "setkey reports `parse failed` here, at the end of the command",
                         ),
                     );
                 }
@@ -498,28 +558,29 @@ rule!(LINUX_ONLY, "IPS3011", "linux-only-setkey", Error,
     log: Some("syntax error"));
 
 fn linux_only(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
-    let mut say = |span: Span, what: &str| {
-        out.push(Diagnostic::new(
+    let mut found = Vec::new();
+    let say = |span: Span, what: &str| {
+        Diagnostic::new(
             &LINUX_ONLY,
             cx.file,
             span,
             format!("{what} is not supported by FreeBSD's setkey"),
-        ));
+        )
     };
     for c in &cx.setkey.commands {
         match &c.kind {
-            CommandKind::SpdUpdate(_) => say(c.keyword.span, "`spdupdate`"),
-            CommandKind::Exit => say(c.keyword.span, &format!("`{}`", c.keyword.value)),
+            CommandKind::SpdUpdate(_) => found.push(say(c.keyword.span, "`spdupdate`")),
+            CommandKind::Exit => found.push(say(c.keyword.span, &format!("`{}`", c.keyword.value))),
             CommandKind::Add(sa) | CommandKind::Get(sa) | CommandKind::Delete(sa) => {
                 if sa.protocol.value == "esp-udp" {
-                    say(sa.protocol.span, "`esp-udp`");
+                    found.push(say(sa.protocol.span, "`esp-udp`"));
                 }
                 for e in &sa.linux_extensions {
-                    say(*e, "this option");
+                    found.push(say(*e, "this option"));
                 }
                 // ipsec-tools' addr[port] for NAT-T SAs.
                 for port in [&sa.src.port, &sa.dst.port].into_iter().flatten() {
-                    say(port.span, "a port on an SA address");
+                    found.push(say(port.span, "a port on an SA address"));
                 }
                 // ipsec-tools' short names for the SHA-2 HMACs.
                 if let Some(a) = &sa.authentication {
@@ -527,32 +588,45 @@ fn linux_only(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
                         .iter()
                         .find(|n| a.name.value == **n)
                     {
-                        say(
+                        found.push(say(
                             a.name.span,
                             &format!("`{n}` (write `hmac-sha2-{}`)", &n[8..]),
-                        );
+                        ));
                     }
                 }
             }
             _ => {}
         }
+        out.append(&mut found);
         if let CommandKind::SpdAdd(p) | CommandKind::SpdDelete(p) | CommandKind::SpdUpdate(p) =
             &c.kind
         {
             if p.policy.direction.value == Direction::Fwd {
-                say(p.policy.direction.span, "direction `fwd`");
+                found.push(say(p.policy.direction.span, "direction `fwd`"));
             }
             if let Some(s) = p.policy.priority {
-                say(s, "a policy priority");
+                found.push(say(s, "a policy priority"));
             }
             if let Some(t) = &p.tag {
-                say(t.span, "a `tagged` policy");
+                found.push(say(t.span, "a `tagged` policy"));
             }
             if let Some(a) = &p.policy.action {
                 if a.value == "entrust" || a.value == "bypass" {
-                    say(a.span, &format!("`{}`", a.value));
+                    found.push(say(a.span, &format!("`{}`", a.value)));
                 }
             }
         }
+        // The policy parser and the kernel answer when setkey reads the `;`.
+        out.extend(found.drain(..).map(|d| at_policy_end(d, cx, c)));
     }
+}
+
+/// setkey reports a refused policy at the line where the policy text ends.
+fn at_policy_end(d: Diagnostic, cx: &SetkeyCtx, c: &Command) -> Diagnostic {
+    let end = c.span.end();
+    d.with_related(
+        cx.file,
+        Span::new(end.saturating_sub(1), end),
+        "setkey reports the refused policy here, where its text ends",
+    )
 }

@@ -8,6 +8,7 @@ pub mod protocols;
 pub mod psk;
 pub mod racoon;
 pub mod rcconf;
+pub mod services;
 pub mod setkey;
 
 use crate::diagnostic::RuleMeta;
@@ -89,6 +90,22 @@ pub(crate) fn prev_token_end(text: &str, lo: usize, pos: usize) -> usize {
         i += 1;
     }
     end
+}
+
+/// The next token at or after `pos`, skipping blanks and `#` comments: where
+/// a yacc parser notices a missing `;` or `{` (it reads one token ahead).
+pub(crate) fn next_token(text: &str, pos: usize) -> Option<Span> {
+    let mut i = pos;
+    loop {
+        let rest = text.get(i..)?;
+        let trimmed = rest.trim_start();
+        i += rest.len() - trimmed.len();
+        if trimmed.starts_with('#') {
+            i += trimmed.find('\n').unwrap_or(trimmed.len());
+            continue;
+        }
+        return token_at(text, i).map(|(s, _)| s);
+    }
 }
 
 /// "a, b or c" from descriptions of what a parser expected (empty ones skipped).

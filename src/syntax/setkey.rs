@@ -201,7 +201,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     // setkey's lexer has no rule for CR: a CRLF file fails at its first line
     // end. Say so once, then read on as if the CRs were blanks.
     let owned;
-    let text = if let Some(cr) = text.find('\r') {
+    let text = if let Some(cr) = first_cr_outside_comments(text) {
         diags.push(
             Diagnostic::new(
                 &SETKEY_CRLF,
@@ -253,6 +253,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 {
                     diags.extend(spi_overflow(file, text, sa));
                 }
+                diags.extend(freebsd_parse_checks(file, &c));
                 out.commands.push(c);
             }
         }
@@ -263,6 +264,103 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         diagnostics: diags,
         secrets,
     }
+}
+
+/// What FreeBSD's parse.y refuses in a command that fits the grammar: an
+/// upper-layer name not in /etc/protocols, a type,code after anything but
+/// icmp6, a port in a policy endpoint, an address range, families mixed in
+/// an SA, a replay window on an old-style SA, a key after `simple`.
+fn freebsd_parse_checks(file: FileId, c: &Command) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut err =
+        |span: Span, msg: String| out.push(Diagnostic::new(&SETKEY_SYNTAX, file, span, msg));
+    match &c.kind {
+        CommandKind::SpdAdd(p) | CommandKind::SpdUpdate(p) | CommandKind::SpdDelete(p) => {
+            if let Some(u) = &p.upper {
+                let mut words = u.value.split_whitespace();
+                let name = words.next().unwrap_or("");
+                let name_span = Span::new(u.span.start(), u.span.start() + name.len());
+                if !upper_layer_known(name) {
+                    err(name_span, format!("invalid upper layer protocol `{name}`: FreeBSD's setkey takes `any`, a number, `icmp6`, `ip4` or a name from /etc/protocols"));
+                } else if words.next().is_some() && name != "icmp6" {
+                    err(u.span, format!("only `icmp6` takes a type,code in FreeBSD's setkey, not `{name}`: setkey stops with `parse failed`"));
+                }
+            }
+            for sel in p.src.iter().chain(p.dst.iter()) {
+                if let Some(port) = sel
+                    .port()
+                    .filter(|p| !p.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    if !crate::syntax::services::udp_service(port) {
+                        let span = sel.host.port.as_ref().map_or(sel.span, |p| p.span);
+                        err(span, format!("FreeBSD's /etc/services has no udp service `{port}`: setkey cannot resolve the port (it looks names up for udp)"));
+                    }
+                }
+                if sel.host.ip.is_none() && looks_like_range(&sel.host.text.value) {
+                    err(
+                        sel.host.text.span,
+                        format!(
+                            "setkey has no address ranges: it looks `{}` up as a host name",
+                            sel.host.text.value
+                        ),
+                    );
+                }
+            }
+            for r in &p.policy.rules {
+                for h in r.endpoints.iter().flat_map(|(a, b)| [a, b]) {
+                    if let Some(port) = &h.port {
+                        err(port.span, "FreeBSD's policy parser takes no port on a tunnel endpoint (that is ipsec-tools' NAT-T form): `Invalid argument`".to_string());
+                    }
+                }
+            }
+        }
+        CommandKind::Add(sa) => {
+            if let (Some(a), Some(b)) = (sa.src.ip, sa.dst.ip) {
+                if a.is_ipv4() != b.is_ipv4() {
+                    err(sa.src.text.span.cover(sa.dst.text.span), "the SA's source and destination mix IPv4 and IPv6: setkey stops with `parse failed`".to_string());
+                }
+            }
+            if let Some(r) = &sa.replay {
+                if sa.protocol.value.ends_with("-old") {
+                    err(
+                        r.span,
+                        format!(
+                            "replay prevention cannot be used with {}: FreeBSD's setkey stops here",
+                            sa.protocol.value
+                        ),
+                    );
+                }
+            }
+            if let Some(e) = &sa.encryption {
+                if let (true, Some(k)) = (e.name.value == "simple", &e.key) {
+                    err(k.span, "`-E simple` takes no key in FreeBSD's setkey (it is the obsolete name of null)".to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// An upper-layer protocol setkey accepts: `any`, a number, the `tcp` and
+/// `esp` keywords, `icmp6` and `ip4`, or a name getprotobyname(3) finds in
+/// FreeBSD's /etc/protocols (names, and aliases as written, e.g. `TCP`).
+fn upper_layer_known(name: &str) -> bool {
+    let listed = |n: &str| {
+        crate::syntax::protocols::PROTOCOLS
+            .iter()
+            .any(|(p, _)| *p == n)
+    };
+    name.chars().all(|c| c.is_ascii_digit())
+        || matches!(name, "any" | "icmp6" | "ip4")
+        || listed(name)
+        || (name == name.to_ascii_uppercase() && listed(&name.to_ascii_lowercase()))
+}
+
+/// `10.1.0.1-10.1.0.9`: two addresses joined by a `-`.
+fn looks_like_range(host: &str) -> bool {
+    host.split_once('-')
+        .is_some_and(|(a, b)| ip_of(a).is_some() && ip_of(b).is_some())
 }
 
 /// An SPI over 32 bits: setkey refuses a hex one (`SPI too big.`) and cuts a
@@ -726,6 +824,21 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
             "a `;` with no command before it",
         );
     }
+    // `_` starts no token of setkey's lexer outside a policy: a fatal error.
+    let policy_at = frag.find("-P").unwrap_or(frag.len());
+    if let Some(u) = frag[..policy_at]
+        .find('_')
+        .filter(|u| !in_quotes(&frag[..*u]))
+    {
+        let at = Span::new(span.start() + u, span.start() + u + 1);
+        return Diagnostic::new(
+            &SETKEY_SYNTAX,
+            file,
+            at,
+            "setkey's lexer has no rule for `_`: it stops here with `Syntax error`",
+        )
+        .with_help("host names with `_` cannot be used; write the address");
+    }
     // The first word: a command keyword?
     let lead = frag.len() - frag.trim_start().len();
     let word: String = frag
@@ -798,7 +911,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         && !at_end
     {
         let at = Span::new(prev_end, prev_end);
-        return Diagnostic::new(
+        let d = Diagnostic::new(
             &SETKEY_SYNTAX,
             file,
             at,
@@ -808,6 +921,10 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
             "setkey reports the next line; after `-P` it even reads the next lines into the policy",
         )
         .with_fix("Add the missing `;`", at, ";");
+        return match where_setkey_notices(text, span, prev_end, policy_text) {
+            Some(next) => d.with_related(file, next, "setkey reports the error here"),
+            None => d,
+        };
     }
     if positives.contains(&Rule::direction) {
         return Diagnostic::new(
@@ -818,13 +935,22 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         );
     }
     if ftok.starts_with('#') && policy_text.contains("-P") {
-        return Diagnostic::new(
+        let d = Diagnostic::new(
             &SETKEY_SYNTAX,
             file,
             fspan,
             "a `#` comment inside a policy breaks it: setkey reads everything after `-P` up to `;`",
         )
         .with_help("move the comment after the `;`");
+        // The text after the comment is a second policy token: setkey
+        // reports it where that token ends, at the `;`.
+        let semi = text[fspan.end()..].find(';').map(|i| fspan.end() + i);
+        return match semi {
+            Some(at) => {
+                d.with_related(file, Span::new(at, at + 1), "setkey reports the error here")
+            }
+            None => d,
+        };
     }
     let msg = if at_end && !expected.is_empty() {
         format!("this command is incomplete: expected {expected}")
@@ -850,11 +976,46 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         crate::syntax::closest_value(GRAMMAR, positives.iter().map(|r| format!("{r:?}")), ftok)
     {
         d = d.with_help(format!("did you mean `{best}`?"));
-        if !ftok.is_empty() {
-            d = d.with_fix(format!("Replace with `{best}`"), fspan, best);
+        // Only the misspelt word is replaced, not what is glued to it
+        // (`tunel/192.0.2.1-...`).
+        let word = ftok
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(ftok.len());
+        if word > 0 {
+            let at = Span::new(fspan.start(), fspan.start() + word);
+            d = d.with_fix(format!("Replace with `{best}`"), at, best);
         }
     }
     d
+}
+
+/// Where setkey reports a command left without its `;`: at the next token,
+/// or, after `-P`, at the line where the policy text it swallowed ends (the
+/// policy lexer reads up to the next `;`).
+fn where_setkey_notices(text: &str, span: Span, end: usize, before: &str) -> Option<Span> {
+    if before.contains("-P") {
+        let semi = text[end..].find(';').map(|i| end + i)?;
+        return Some(Span::new(semi, semi + 1)).filter(|_| semi >= span.start());
+    }
+    crate::syntax::next_token(text, end)
+}
+
+/// The first CR setkey's lexer meets: `#.*` swallows the CRs of comment lines.
+fn first_cr_outside_comments(text: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.find('#').map_or(line, |h| &line[..h]);
+        if let Some(i) = code.find('\r') {
+            return Some(at + i);
+        }
+        at += line.len();
+    }
+    None
+}
+
+/// Whether `before` leaves an open `"` (the position is inside a string).
+fn in_quotes(before: &str) -> bool {
+    before.matches('"').count() % 2 == 1
 }
 
 /// The grammar's text, for the value lists did-you-mean draws from.

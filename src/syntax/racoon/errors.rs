@@ -382,14 +382,15 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         && prev_end > span.start()
     {
         let at = Span::new(prev_end, prev_end);
-        return vec![Diagnostic::new(
+        let d = Diagnostic::new(
             &MISSING_SEMICOLON,
             file,
             at,
             "missing `;` at the end of this statement",
         )
         .with_help("racoon names the next line, where it noticed the problem; add `;` here")
-        .with_fix("Add the missing `;`", at, ";")];
+        .with_fix("Add the missing `;`", at, ";");
+        return vec![where_racoon_notices(d, file, text, prev_end)];
     }
     if at_chunk_end {
         let at = Span::new(prev_end, prev_end);
@@ -398,7 +399,8 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         } else {
             format!("this statement is incomplete: expected {expected}")
         };
-        return vec![Diagnostic::new(&SYNTAX_ERROR, file, at, msg)];
+        let d = Diagnostic::new(&SYNTAX_ERROR, file, at, msg);
+        return vec![where_racoon_notices(d, file, text, prev_end)];
     }
     let (fspan, ftok) = found.unwrap_or((Span::new(pos, pos), ""));
     let wants_address = positives.iter().any(|r| {
@@ -460,6 +462,19 @@ pub fn explain_skipped(file: FileId, text: &str, span: Span, ctx: Context) -> Ve
         }
     }
     vec![d]
+}
+
+/// racoon's parser reads one token ahead, so it reports a statement left
+/// open at the next word: that place goes with the statement to change.
+fn where_racoon_notices(d: Diagnostic, file: FileId, text: &str, end: usize) -> Diagnostic {
+    match crate::syntax::next_token(text, end) {
+        Some(next) => d.with_related(
+            file,
+            next,
+            "racoon reports the error here, at the next word",
+        ),
+        None => d,
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,88 @@ pub struct Parsed {
 /// Parse racoon.conf text. Never fails: every mistake becomes a diagnostic
 /// and parsing resumes at the next statement.
 pub fn parse(file: FileId, text: &str) -> Parsed {
+    let mut parsed = read_as_racoon_does(file, text);
+    let glued = glued_modes(file, &parsed.conf);
+    parsed.diagnostics.extend(glued);
+    parsed
+}
+
+/// `exchange_mode mainaggressive;`: flex reads two modes where no blank
+/// separates them. racoon accepts it; say what it reads.
+fn glued_modes(file: FileId, conf: &RacoonConf) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for item in &conf.items {
+        let TopItem::Remote(r) = item else { continue };
+        for s in r
+            .body
+            .iter()
+            .flat_map(|b| b.settings.iter())
+            .filter(|s| s.is("exchange_mode"))
+        {
+            for pair in s.values.windows(2) {
+                if let [Value::Word(a), Value::Word(b)] = pair {
+                    if a.span.end() == b.span.start() {
+                        out.push(super::stray::glued_words(file, a, b));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn read_as_racoon_does(file: FileId, text: &str) -> Parsed {
+    let first = parse_text(file, text);
+    if !has_syntax_error(&first.diagnostics) {
+        return first;
+    }
+    // racoon may read the file anyway: its lexer swallows what it cannot use.
+    let runs = super::reading::swallowed(text);
+    if runs.is_empty() {
+        return first;
+    }
+    let mut read = text.as_bytes().to_vec();
+    for r in &runs {
+        read[r.span.start()..r.span.end()].fill(b' ');
+        if r.changes_a_value {
+            // The swallowed text joins the next token: a number then reads
+            // as 0 (strtoul stops at once); an address or string is mangled.
+            let digits = text[r.span.end()..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            if digits == 0 {
+                return first;
+            }
+            read[r.span.end()] = b'0';
+            read[r.span.end() + 1..r.span.end() + digits].fill(b' ');
+        }
+    }
+    let Ok(read) = String::from_utf8(read) else {
+        return first;
+    };
+    let mut second = parse_text(file, &read);
+    if has_syntax_error(&second.diagnostics) {
+        return first;
+    }
+    // Punctuation runs are reported by `stray` already.
+    second.diagnostics.extend(
+        runs.iter()
+            .filter(|r| !super::stray::handles(text, r.span))
+            .map(|r| super::stray::swallowed_word(file, text, r.span)),
+    );
+    second.conf.first_error = None;
+    second
+}
+
+/// An error of the racoon.conf syntax rules (IPS10xx).
+fn has_syntax_error(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| {
+        d.severity == crate::diagnostic::Severity::Error && d.rule.code.starts_with("IPS10")
+    })
+}
+
+fn parse_text(file: FileId, text: &str) -> Parsed {
     let mut lw = Lowerer {
         file,
         text,
@@ -216,10 +298,15 @@ impl<'t> Lowerer<'t> {
                 let name = it.next().expect("alg name");
                 let name_span = self.sp(&name);
                 let name = intern(name.as_str());
-                let keylen = it.next().map(|k| {
-                    let n = self.number(&k);
-                    Spanned::new(u32::try_from(n.value).unwrap_or(u32::MAX), n.span)
-                });
+                // racoon reads a key length of 0 as none given
+                // (`if ($2 && check_keylen(...))`): the default applies.
+                let keylen = it
+                    .next()
+                    .map(|k| {
+                        let n = self.number(&k);
+                        Spanned::new(u32::try_from(n.value).unwrap_or(u32::MAX), n.span)
+                    })
+                    .filter(|k| k.value != 0);
                 Value::Algorithm(Algorithm {
                     span,
                     name,

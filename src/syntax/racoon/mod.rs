@@ -3,6 +3,7 @@
 mod ast;
 mod errors;
 mod lower;
+mod reading;
 pub(crate) mod stray;
 mod word;
 

@@ -32,6 +32,63 @@ fn is_stray(text: &[u8], i: usize) -> bool {
     }
 }
 
+/// Whether this module reports the characters of `span` itself (they are
+/// punctuation such as `//` or `=`, not part of a word).
+pub(crate) fn handles(text: &str, span: Span) -> bool {
+    (span.start()..span.end()).all(|i| is_stray(text.as_bytes(), i))
+}
+
+/// Letters or a brace racoon swallows: it reads the file without them.
+pub(crate) fn swallowed_word(file: FileId, text: &str, span: Span) -> Diagnostic {
+    let s = &text[span.start()..span.end()];
+    let word_start = text[..span.start()]
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let word_end = span.end()
+        + text[span.end()..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(text.len() - span.end());
+    let word = &text[word_start..word_end];
+    let reads = format!(
+        "{}{}",
+        &text[word_start..span.start()],
+        &text[span.end()..word_end]
+    );
+    let glued_number = text
+        .as_bytes()
+        .get(span.end())
+        .is_some_and(u8::is_ascii_digit);
+    let msg = if glued_number {
+        format!("racoon swallows `{s}`, and the number glued to it then reads as 0")
+    } else if s == "}" || s == "{" {
+        format!("racoon ignores this `{s}`: no block is open here for it, so racoon's lexer swallows it")
+    } else if reads.is_empty() {
+        format!("racoon ignores `{s}` here: its lexer swallows characters that start no word")
+    } else {
+        format!("racoon reads `{word}` as `{reads}`: its lexer swallows `{s}`, which starts no word here")
+    };
+    Diagnostic::new(&STRAY_CHARACTERS, file, span, msg).with_help(
+        "racoon accepts the file, but write what it reads, so the next reader sees it too",
+    )
+}
+
+/// Two words with nothing between them, which flex reads as two tokens.
+pub(crate) fn glued_words(
+    file: FileId,
+    a: &crate::syntax::Spanned<super::Word>,
+    b: &crate::syntax::Spanned<super::Word>,
+) -> Diagnostic {
+    let (a, b, span) = (&*a.value, &*b.value, a.span.cover(b.span));
+    Diagnostic::new(
+        &STRAY_CHARACTERS,
+        file,
+        span,
+        format!("racoon reads `{a}{b}` as the two words `{a} {b}`"),
+    )
+    .with_help(format!("write `{a}, {b}`"))
+    .with_fix(format!("Write `{a}, {b}`"), span, format!("{a}, {b}"))
+}
+
 pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
