@@ -871,7 +871,7 @@ fn sainfo_asn1dn(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
 }
 
 rule!(REMOTE_ADDRESS_TWICE, "IPS2021", "remote-address-twice", Error,
-    "`remote_address` in a remote whose header already gives its address.",
+    "`remote_address` in a remote whose header gives its address (or says `anonymous`).",
     why: "`remote 192.0.2.1 { ... }` sets the address in the header; a `remote_address` inside it makes\n\
           racoon refuse the file (`remote_address already specified`). Use the named form for remote_address.",
     bad: "remote 192.0.2.1 {\n    remote_address 192.0.2.1;\n}",
@@ -880,7 +880,8 @@ rule!(REMOTE_ADDRESS_TWICE, "IPS2021", "remote-address-twice", Error,
 
 fn remote_address_twice(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
     for (ast, r) in remotes_with_body(cx) {
-        if !matches!(r.selector, RemoteSelector::Address(_)) {
+        // `remote anonymous` has an (unspecified) address too.
+        if matches!(r.selector, RemoteSelector::Name(_)) {
             continue;
         }
         for s in own_settings(ast).filter(|s| s.is("remote_address")) {
@@ -889,7 +890,7 @@ fn remote_address_twice(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
                     &REMOTE_ADDRESS_TWICE,
                     cx.file,
                     s.span,
-                    "the header of this remote already gives its address",
+                    "the header of this remote already gives its address (`anonymous` is one too, unspecified)",
                 )
                 .with_related(cx.file, ast.header, "the address is set here"),
             );

@@ -237,6 +237,7 @@ fn kernel_refuses_sa(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
             "ah" | "ah-old" => match (&sa.encryption, &sa.authentication) {
                 (Some(e), _) => Some((e.name.span, "AH does not encrypt: the kernel refuses an AH SA with `-E`".to_string())),
                 (None, None) => Some((sa.protocol.span, "this AH SA has no `-A` algorithm".to_string())),
+                (None, Some(a)) if a.name.value == "null" => Some((a.name.span, "the kernel refuses AH with `-A null` (it has no key)".to_string())),
                 _ => None,
             },
             "esp" | "esp-old" => match (&sa.encryption, &sa.authentication) {
@@ -244,11 +245,11 @@ fn kernel_refuses_sa(cx: &SetkeyCtx, out: &mut Vec<Diagnostic>) {
                 (Some(_), Some(a)) if a.name.value == "null" => Some((a.name.span, "the kernel refuses `-A null` (it has no key): leave `-A` out for ESP without authentication".to_string())),
                 _ => None,
             },
-            "ipcomp" => sa
-                .compression
-                .as_ref()
-                .filter(|c| c.value != "deflate")
-                .map(|c| (c.span, format!("the kernel implements only deflate for IPcomp, not `{}`", c.value))),
+            "ipcomp" => match (&sa.compression, sa.encryption.as_ref().or(sa.authentication.as_ref())) {
+                (_, Some(a)) => Some((a.name.span, "IPcomp compresses only: the kernel refuses an IPcomp SA with `-E` or `-A` (give `-C deflate`)".to_string())),
+                (Some(c), None) if c.value != "deflate" => Some((c.span, format!("the kernel implements only deflate for IPcomp, not `{}`", c.value))),
+                _ => None,
+            },
             _ => None,
         };
         if let Some((span, msg)) = problem {

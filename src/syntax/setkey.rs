@@ -280,10 +280,11 @@ fn freebsd_parse_checks(file: FileId, c: &Command) -> Vec<Diagnostic> {
                 let mut words = u.value.split_whitespace();
                 let name = words.next().unwrap_or("");
                 let name_span = Span::new(u.span.start(), u.span.start() + name.len());
-                if !upper_layer_known(name) {
-                    err(name_span, format!("invalid upper layer protocol `{name}`: FreeBSD's setkey takes `any`, a number, `icmp6`, `ip4` or a name from /etc/protocols"));
-                } else if words.next().is_some() && name != "icmp6" {
-                    err(u.span, format!("only `icmp6` takes a type,code in FreeBSD's setkey, not `{name}`: setkey stops with `parse failed`"));
+                match upper_layer(name) {
+                    None => err(name_span, format!("invalid upper layer protocol `{name}`: FreeBSD's setkey takes `any`, a number, `icmp6`, `ip4` or a name from /etc/protocols, as written there")),
+                    // parse.y takes a type,code only for protocol 58.
+                    Some(p) if p != 58 && words.next().is_some() => err(u.span, format!("only ICMPv6 takes a type,code in FreeBSD's setkey, not `{name}`: setkey stops with `parse failed`")),
+                    Some(_) => {}
                 }
             }
             for sel in p.src.iter().chain(p.dst.iter()) {
@@ -342,19 +343,24 @@ fn freebsd_parse_checks(file: FileId, c: &Command) -> Vec<Diagnostic> {
     out
 }
 
-/// An upper-layer protocol setkey accepts: `any`, a number, the `tcp` and
-/// `esp` keywords, `icmp6` and `ip4`, or a name getprotobyname(3) finds in
-/// FreeBSD's /etc/protocols (names, and aliases as written, e.g. `TCP`).
-fn upper_layer_known(name: &str) -> bool {
-    let listed = |n: &str| {
-        crate::syntax::protocols::PROTOCOLS
-            .iter()
-            .any(|(p, _)| *p == n)
-    };
-    name.chars().all(|c| c.is_ascii_digit())
-        || matches!(name, "any" | "icmp6" | "ip4")
-        || listed(name)
-        || (name == name.to_ascii_uppercase() && listed(&name.to_ascii_lowercase()))
+/// The protocol number of an upper-layer protocol setkey accepts (`any` is
+/// 255): a number, the `tcp` and `esp` keywords, a name getprotobyname(3)
+/// finds in FreeBSD's /etc/protocols as written (`TCP`, `IPComp`), or its
+/// own `icmp6` and `ip4`. `ah` and `ipcomp` are keywords of setkey's lexer
+/// that its upper-layer rule does not take: a syntax error.
+fn upper_layer(name: &str) -> Option<u16> {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        return name.parse().ok();
+    }
+    match name {
+        "any" => Some(255),
+        // `esp-old` is the lexer's PR_ESP too; `ah`, `ah-old`, `ipcomp` are no upper-layer token.
+        "esp-old" => Some(50),
+        "ah" | "ah-old" | "ipcomp" => None,
+        "icmp6" => Some(58),
+        "ip4" => Some(4),
+        _ => crate::syntax::protocols::by_name_as_written(name),
+    }
 }
 
 /// `10.1.0.1-10.1.0.9`: two addresses joined by a `-`.
@@ -825,11 +831,7 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         );
     }
     // `_` starts no token of setkey's lexer outside a policy: a fatal error.
-    let policy_at = frag.find("-P").unwrap_or(frag.len());
-    if let Some(u) = frag[..policy_at]
-        .find('_')
-        .filter(|u| !in_quotes(&frag[..*u]))
-    {
+    if let Some(u) = underscore_outside_policy(frag) {
         let at = Span::new(span.start() + u, span.start() + u + 1);
         return Diagnostic::new(
             &SETKEY_SYNTAX,
@@ -944,7 +946,10 @@ fn explain(file: FileId, text: &str, span: Span, masked: &[Span]) -> Diagnostic 
         .with_help("move the comment after the `;`");
         // The text after the comment is a second policy token: setkey
         // reports it where that token ends, at the `;`.
-        let semi = text[fspan.end()..].find(';').map(|i| fspan.end() + i);
+        let line_end = text[fspan.start()..]
+            .find('\n')
+            .map_or(text.len(), |i| fspan.start() + i);
+        let semi = text[line_end..].find(';').map(|i| line_end + i);
         return match semi {
             Some(at) => {
                 d.with_related(file, Span::new(at, at + 1), "setkey reports the error here")
@@ -1000,22 +1005,41 @@ fn where_setkey_notices(text: &str, span: Span, end: usize, before: &str) -> Opt
     crate::syntax::next_token(text, end)
 }
 
-/// The first CR setkey's lexer meets: `#.*` swallows the CRs of comment lines.
+/// The first CR setkey's lexer meets: `#.*` swallows the CRs of comment
+/// lines, and a quoted string takes any byte but `"`.
 fn first_cr_outside_comments(text: &str) -> Option<usize> {
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let code = line.find('#').map_or(line, |h| &line[..h]);
-        if let Some(i) = code.find('\r') {
-            return Some(at + i);
+    let (mut quoted, mut comment) = (false, false);
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'\n' if !quoted => comment = false,
+            _ if comment => {}
+            b'"' => quoted = !quoted,
+            _ if quoted => {}
+            b'#' => comment = true,
+            b'\r' => return Some(i),
+            _ => {}
         }
-        at += line.len();
     }
     None
 }
 
-/// Whether `before` leaves an open `"` (the position is inside a string).
-fn in_quotes(before: &str) -> bool {
-    before.matches('"').count() % 2 == 1
+/// The first `_` setkey's lexer meets: not in a comment, a quoted string,
+/// or the policy after `-P` (whose own lexer takes `_`).
+fn underscore_outside_policy(frag: &str) -> Option<usize> {
+    let (mut quoted, mut comment) = (false, false);
+    for (i, c) in frag.char_indices() {
+        match c {
+            '\n' => comment = false,
+            _ if comment => {}
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '#' => comment = true,
+            '-' if frag[i..].starts_with("-P") => return None,
+            '_' => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The grammar's text, for the value lists did-you-mean draws from.

@@ -43,7 +43,10 @@ def racoon_verdict(out, rc, rel):
     for line in out.splitlines():
         m = re.search(r'ERROR: (.*?):(\d+): (.*)$', line)
         if m:
-            errors.append({'line': int(m.group(2)), 'message': m.group(3)})
+            # racoon quotes the token it stopped at: a quoted one may be a
+            # radius or LDAP secret. Paths (`"/...`) are kept.
+            message = re.sub(r'^""(?!/)[^"]*"', '"KEY"', m.group(3))
+            errors.append({'line': int(m.group(2)), 'message': message})
     if rc == 0:
         return {'verdict': 'accept'}
     if errors:

@@ -310,6 +310,13 @@ RACOON_WHOLE = {
     'sainfo-blowfish-fbsd12': '# profile: freebsd12\nsainfo anonymous {\n\tencryption_algorithm blowfish 448, cast128, rijndael;\n\tauthentication_algorithm hmac_sha1, hmac_md5;\n\tcompression_algorithm deflate;\n}\n',
     'sainfo-camellia-fbsd12': '# profile: freebsd12\nsainfo anonymous {\n\tencryption_algorithm camellia;\n\tauthentication_algorithm hmac_sha256;\n\tcompression_algorithm deflate;\n}\n',
     'sainfo-des-fbsd12': '# profile: freebsd12\nsainfo anonymous {\n\tencryption_algorithm des;\n\tauthentication_algorithm hmac_sha1;\n\tcompression_algorithm deflate;\n}\n',
+    'glued-equals-address': 'remote =198.51.100.1 {\n\texchange_mode main;\n\tproposal {\n\t\tencryption_algorithm aes;\n\t\thash_algorithm sha1;\n\t\tauthentication_method pre_shared_key;\n\t\tdh_group 2;\n\t}\n}\n',
+    'glued-underscore-address': 'listen {\n\tisakmp _192.0.2.1 [500];\n}\n',
+    'glued-equals-string': 'path pre_shared_key ="/usr/local/etc/racoon/psk.txt";\n',
+    'glued-equals-keyword': 'remote 198.51.100.1 {\n\texchange_mode =aggressive;\n\tproposal {\n\t\tencryption_algorithm aes;\n\t\thash_algorithm sha1;\n\t\tauthentication_method pre_shared_key;\n\t\tdh_group 2;\n\t}\n}\n',
+    'glued-equals-number': 'remote 198.51.100.1 {\n\texchange_mode main;\n\tdpd_delay = 30;\n\tproposal {\n\t\tencryption_algorithm aes;\n\t\thash_algorithm sha1;\n\t\tauthentication_method pre_shared_key;\n\t\tdh_group 2;\n\t}\n}\n',
+    'comma-in-remote': 'remote 198.51.100.1 {\n\texchange_mode main;\n\tdpd_delay 20,;\n\tproposal {\n\t\tencryption_algorithm aes;\n\t\thash_algorithm sha1;\n\t\tauthentication_method pre_shared_key;\n\t\tdh_group 2;\n\t}\n}\n',
+    'anonymous-remote-address': 'remote anonymous {\n\tremote_address 198.51.100.1;\n\texchange_mode main;\n\tproposal {\n\t\tencryption_algorithm aes;\n\t\thash_algorithm sha1;\n\t\tauthentication_method pre_shared_key;\n\t\tdh_group 2;\n\t}\n}\n',
     'p1-3des-fbsd13': 'remote 198.51.100.1 {\n\texchange_mode main;\n\tproposal {\n\t\tencryption_algorithm 3des;\n\t\thash_algorithm md5;\n\t\tauthentication_method pre_shared_key;\n\t\tdh_group 2;\n\t}\n}\n',
 }
 
@@ -546,6 +553,23 @@ SETKEY_WHOLE = {
     'policy-over-lines': 'spdadd 10.1.0.0/16 10.2.0.0/16 any\n\t-P out ipsec\n\tesp/tunnel/192.0.2.1-198.51.100.1/require\n\tah/tunnel/192.0.2.1-198.51.100.1/require;\n',
     'policy-hash-end': 'spdadd 10.1.0.0/16 10.2.0.0/16 any -P out ipsec esp/tunnel/192.0.2.1-198.51.100.1/require; #c\nspdflush;\n',
     'policy-hash-mid-line3': 'flush;\nspdflush;\nspdadd 10.1.0.0/16 10.2.0.0/16 any -P out ipsec #why\n\tesp/tunnel/192.0.2.1-198.51.100.1/require;\n',
+    'upper-ah': 'spdadd 10.1.0.0/16 10.2.0.0/16 ah -P out none;\n',
+    'upper-ipcomp': 'spdadd 10.1.0.0/16 10.2.0.0/16 ipcomp -P out none;\n',
+    'upper-IPComp': 'spdadd 10.1.0.0/16 10.2.0.0/16 IPComp -P out none;\n',
+    'upper-OSPF': 'spdadd 10.1.0.0/16 10.2.0.0/16 OSPF -P out none;\n',
+    'upper-OSPFIGP': 'spdadd 10.1.0.0/16 10.2.0.0/16 OSPFIGP -P out none;\n',
+    'upper-ip-encap': 'spdadd 10.1.0.0/16 10.2.0.0/16 ip-encap -P out none;\n',
+    'upper-esp-old': 'spdadd 10.1.0.0/16 10.2.0.0/16 esp-old -P out none;\n',
+    'upper-58-type-code': 'spdadd 2001:db8:1::/48 2001:db8:2::/48 58 135,0 -P out none;\n',
+    'upper-ipv6-icmp-type-code': 'spdadd 2001:db8:1::/48 2001:db8:2::/48 ipv6-icmp 135,0 -P out none;\n',
+    'transport-no-second-slash': 'spdadd 192.0.2.1 198.51.100.1 any -P out ipsec esp/transport;\n',
+    'replay-glued': f'add 192.0.2.1 198.51.100.1 esp 0x1001 -r4 -u7 -E aes-cbc {K16} -A hmac-sha1 {K20};\n',
+    'ah-auth-null': 'add 192.0.2.1 198.51.100.1 ah 0x1001 -A null;\n',
+    'ipcomp-with-enc': f'add 192.0.2.1 198.51.100.1 ipcomp 0x2001 -E aes-cbc {K16};\n',
+    'hash-semicolon-in-comment': 'spdadd 10.1.0.0/16 10.2.0.0/16 any -P out ipsec # old; new\n\tesp/tunnel/192.0.2.1-198.51.100.1/require;\n',
+    'underscore-in-comment': 'flush; # my_gateway\nspdflush;\nflush\n',
+    # A CR inside a quoted key is part of the key; setkey stops at the CR after `flush;`.
+    'cr-in-quoted-key': f'add 192.0.2.1 198.51.100.1 esp 0x1001 -E aes-cbc "0123456789abcde\r" -A hmac-sha1 {K20};\nflush;\r\n',
     'policy-underscore': 'spdadd 10.1.0.0/16 10.2.0.0/16 any -P out ipsec esp/tunnel/gw_a-gw_b/require;\n',
 }
 

@@ -372,6 +372,29 @@ fn is_hex(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':'
 }
 
+/// The length of the address token (`{addrstring}`) at the start of `t`,
+/// 0 when a keyword of some state is at least as long there (the keyword's
+/// rule wins the tie in cftoken.l).
+pub(super) fn address_len(t: &[u8]) -> usize {
+    let states = [
+        Ini, Priv, Pth, Log, Pad, Lst, Rtry, Cfg, Ldap, Rad, Sainf, Sainfs, Rmt, Rmts, Rmtp, Gssenc,
+    ];
+    let keyword = states
+        .iter()
+        .flat_map(|s| state_keywords(*s).iter())
+        .chain(GLOBAL_WORDS)
+        .filter(|w| t.starts_with(w.as_bytes()))
+        .map(|w| w.len())
+        .max()
+        .unwrap_or(0);
+    let addr = addrstring(t);
+    if keyword >= addr {
+        0
+    } else {
+        addr
+    }
+}
+
 /// `[a-fA-F0-9:]([a-fA-F0-9:.]*|[a-fA-F0-9:.]*%[a-zA-Z0-9]*)`
 fn addrstring(t: &[u8]) -> usize {
     if !t.first().is_some_and(|b| is_hex(*b)) {

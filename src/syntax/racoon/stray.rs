@@ -108,7 +108,8 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                 i += 1;
             }
             // Words and address literals (with `.`, `:`, `_`, `%`) are tokens.
-            b if b.is_ascii_alphanumeric() || b == b'_' => {
+            // A word starts with a letter or digit; a leading `_` is swallowed.
+            b if b.is_ascii_alphanumeric() => {
                 while i < bytes.len()
                     && (bytes[i].is_ascii_alphanumeric()
                         || matches!(bytes[i], b'_' | b'.' | b':' | b'%'))
@@ -135,6 +136,28 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
 
 fn describe(file: FileId, text: &str, span: Span) -> Diagnostic {
     let s = &text[span.start()..span.end()];
+    // The swallowed characters stay glued to the next token (yymore): an
+    // address or a string after them is mangled, and racoon fails on it.
+    let rest = &text[span.end()..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if super::reading::address_len(rest.as_bytes()) > digits {
+        return Diagnostic::new(
+            &super::BAD_ADDRESS,
+            file,
+            span,
+            format!("racoon glues `{s}` to the address after it, which it then cannot read"),
+        )
+        .with_help("remove the characters before the address");
+    }
+    if rest.starts_with('"') {
+        return Diagnostic::new(
+            &super::SYNTAX_ERROR,
+            file,
+            span,
+            format!("racoon glues `{s}` to the string after it, which then reads as empty"),
+        )
+        .with_help("remove the characters before the string");
+    }
     let glued_number = text
         .as_bytes()
         .get(span.end())
