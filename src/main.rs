@@ -115,6 +115,10 @@ enum Format {
     Github,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// The site as a Graphviz graph: gateways, and each tunnel direction coloured by its status.
+    Dot,
+    /// The same graph as a Mermaid flowchart (GitHub renders it in Markdown).
+    Mermaid,
 }
 
 fn main() -> ExitCode {
@@ -378,6 +382,8 @@ fn run(cli: &Cli) -> ExitCode {
         Format::Gcc => render::gcc::render(&report),
         Format::Github => render::github::render(&report),
         Format::Sarif => render::sarif::render(&report),
+        Format::Dot => render::graph::dot(&report),
+        Format::Mermaid => render::graph::mermaid(&report),
         Format::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             render::human::render(&report, color)

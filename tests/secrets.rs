@@ -120,7 +120,7 @@ fn no_key_appears_in_any_output_format() {
     let finder = aho_corasick::AhoCorasick::new(&keys).unwrap();
     for t in &targets {
         let p = t.to_string_lossy().into_owned();
-        for format in ["human", "json", "gcc", "github", "sarif"] {
+        for format in ["human", "json", "gcc", "github", "sarif", "dot", "mermaid"] {
             let out = run(&["--format", format, &p]);
             assert!(
                 finder.find(&out).is_none(),
@@ -192,7 +192,7 @@ fn keys_in_odd_places_never_come_out() {
         .collect();
     targets.push(tmp.path().to_string_lossy().into_owned());
     for t in &targets {
-        for format in ["human", "json", "gcc", "github", "sarif"] {
+        for format in ["human", "json", "gcc", "github", "sarif", "dot", "mermaid"] {
             let out = run(&["--format", format, t]);
             assert!(
                 !out.contains("Sekret"),
@@ -216,7 +216,7 @@ fn psk_identifiers_and_comments_are_shown_and_only_keys_masked() {
     )
     .unwrap();
     let p = psk.to_string_lossy().into_owned();
-    for format in ["human", "json", "gcc", "github", "sarif"] {
+    for format in ["human", "json", "gcc", "github", "sarif", "dot", "mermaid"] {
         let out = run(&["--format", format, &p]);
         assert!(!out.contains("Sekret"), "--format {format}:\n{out}");
     }
@@ -244,7 +244,7 @@ fn run_in(dir: &std::path::Path, args: &[&str]) -> String {
 /// the baseline file; all of it, as one text.
 fn every_output(dir: &std::path::Path, target: &str) -> String {
     let mut all = String::new();
-    for format in ["human", "json", "gcc", "github", "sarif"] {
+    for format in ["human", "json", "gcc", "github", "sarif", "dot", "mermaid"] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipseclint"))
             .current_dir(dir)
             .args(["--no-config", "--format", format, target])
