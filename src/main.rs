@@ -89,12 +89,32 @@ enum Command {
     /// Run packets through an IPFilter ruleset like `ipftest -b`: one verdict
     /// word per packet (pass, block, nomatch, block return-rst, ...).
     Ipftest(IpftestArgs),
+    /// Show each negotiation between two gateways step by step, both ways, as
+    /// racoon would log it, each step with the statement that decides it.
+    Negotiate {
+        /// The first gateway's directory.
+        a: PathBuf,
+        /// The second gateway's directory.
+        b: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TranscriptFormat::Human)]
+        format: TranscriptFormat,
+        /// The FreeBSD release to check against (default: from each gateway).
+        #[arg(long, value_enum)]
+        target: Option<Target>,
+    },
     /// Run the language server on standard input and output (for editors).
     Lsp {
         /// Accepted for clients that pass it; stdio is the only transport.
         #[arg(long)]
         stdio: bool,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TranscriptFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -147,6 +167,12 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Ipftest(args)) => ipftest(args),
+        Some(Command::Negotiate {
+            a,
+            b,
+            format,
+            target,
+        }) => negotiate(&a, &b, format, target),
         Some(Command::Lsp { .. }) => {
             ipseclint::lsp::serve_stdio();
             ExitCode::SUCCESS
@@ -291,6 +317,40 @@ fn ipftest(a: IpftestArgs) -> ExitCode {
     ExitCode::from(result.status.clamp(0, 255) as u8)
 }
 
+/// `ipseclint negotiate A B`: the pair's transcript, from the same run as
+/// the pairs table.
+fn negotiate(a: &Path, b: &Path, format: TranscriptFormat, target: Option<Target>) -> ExitCode {
+    let inputs = [a, b].map(|p| Input {
+        path: p.to_path_buf(),
+    });
+    let opts = LintOptions {
+        target,
+        transcript: true,
+        ..Default::default()
+    };
+    let report = lint(&inputs, &DiskFs, &opts);
+    for e in &report.input_errors {
+        eprintln!("ipseclint: {}: {}", e.path.display(), e.message);
+    }
+    let Some(pair) = report.pairs.first() else {
+        eprintln!(
+            "ipseclint: {} and {} do not refer to each other: there is no negotiation to show",
+            a.display(),
+            b.display()
+        );
+        return ExitCode::from(2);
+    };
+    let out = match format {
+        TranscriptFormat::Human => render::transcript::human(&report, pair),
+        TranscriptFormat::Json => render::transcript::json(&report, pair),
+    };
+    if let Err(e) = write_stdout(&report.scrub(&out)) {
+        eprintln!("ipseclint: cannot write the output: {e}");
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
 fn run(cli: &Cli) -> ExitCode {
     if cli.paths.is_empty() {
         eprintln!("ipseclint: no PATH given (try `ipseclint --help`)");
@@ -319,6 +379,7 @@ fn run(cli: &Cli) -> ExitCode {
         live: cli.live,
         config,
         focus: Vec::new(),
+        transcript: false,
     };
     // Read the baseline first: a bad one is a usage error, before any work.
     let baseline = match &cli.baseline {

@@ -130,6 +130,39 @@ fn no_key_appears_in_any_output_format() {
     }
 }
 
+/// `ipseclint negotiate` names the psk.txt line each side uses, never its key,
+/// and compares manual keys without printing them.
+#[test]
+fn no_key_appears_in_a_negotiation() {
+    let corpus = project().join("corpus");
+    let mut keys = keys(&psk_files(&corpus));
+    keys.extend(setkey_keys(&corpus));
+    assert!(keys.len() >= 20, "too few keys found: {}", keys.len());
+    let finder = aho_corasick::AhoCorasick::new(&keys).unwrap();
+    let mut pairs = 0;
+    for d in std::fs::read_dir(corpus.join("pairs")).unwrap() {
+        let d = d.unwrap().path();
+        let mut gws: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        gws.sort();
+        let [a, b] = &gws[..] else { continue };
+        let (a, b) = (a.to_string_lossy(), b.to_string_lossy());
+        for format in ["human", "json"] {
+            let out = run(&["negotiate", "--format", format, &a, &b]);
+            assert!(
+                finder.find(&out).is_none(),
+                "a key appears in the negotiation of {}",
+                d.display()
+            );
+        }
+        pairs += 1;
+    }
+    assert!(pairs >= 30, "only {pairs} pairs");
+}
+
 #[test]
 fn debug_output_of_a_parsed_psk_hides_keys() {
     let psk = ipseclint::syntax::psk::parse("192.0.2.1\tTopSecretValue123456\n");

@@ -27,6 +27,8 @@ pub struct LintOptions {
     /// language server's run after an edit: pairs among the edited
     /// gateway's peers did not change). Empty: every pair.
     pub focus: Vec<PathBuf>,
+    /// Write down each direction's negotiation steps (`ipseclint negotiate`).
+    pub transcript: bool,
 }
 
 /// One path to check, as given by the user.
@@ -283,7 +285,7 @@ pub fn lint(inputs: &[Input], fs: &dyn FileSystem, opts: &LintOptions) -> Report
         }
     }
     // Every pair of gateways that refer to each other, both ways.
-    let (diags, pairs) = rules::pair::check(&site, &opts.focus);
+    let (diags, pairs) = rules::pair::check(&site, &opts.focus, opts.transcript);
     report.diagnostics.extend(diags);
     report.pairs = pairs;
     report.gateways = site;

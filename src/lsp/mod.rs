@@ -290,6 +290,7 @@ impl Inner {
             config: st.config_for(&scope.key).unwrap_or_default(),
             // A partial run: the pairs among the peers did not change.
             focus: scope.primary.iter().cloned().collect(),
+            transcript: false,
         }
     }
 

@@ -99,9 +99,43 @@ pub struct Side<'a> {
     /// Addresses the other checked gateways own: a psk.txt line or remote
     /// for one of them is that gateway's, never a near miss.
     pub site: &'a [IpAddr],
+    /// Where the steps of the negotiation go when a transcript is asked for
+    /// (`ipseclint negotiate`): the same decisions, written down.
+    pub trail: Option<&'a Trail>,
+}
+
+/// One step of a negotiation, as `racoon -d` would log it, on the gateway
+/// whose statement decides it. It never holds a key.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Step {
+    pub gateway: String,
+    pub what: String,
+    #[serde(skip)]
+    pub place: Option<(FileId, Span)>,
+}
+
+/// The steps of one direction.
+#[derive(Default, Debug)]
+pub struct Trail(std::cell::RefCell<Vec<Step>>);
+
+impl Trail {
+    pub fn take(&self) -> Vec<Step> {
+        std::mem::take(&mut self.0.borrow_mut())
+    }
 }
 
 impl Side<'_> {
+    /// Write a step down, when a transcript is asked for.
+    pub fn note(&self, place: Option<(FileId, Span)>, what: impl FnOnce() -> String) {
+        if let Some(t) = self.trail {
+            t.0.borrow_mut().push(Step {
+                gateway: self.gw.name.clone(),
+                what: what(),
+                place,
+            });
+        }
+    }
+
     /// Is this identifier (or address) another checked gateway's?
     fn taken(&self, ident: &str) -> bool {
         ident
@@ -421,16 +455,92 @@ pub fn not_ready(
 /// then the pre-shared keys. Returns the chosen remotes.
 pub fn phase1<'a>(i: &Side<'a>, r: &Side<'a>) -> Result<(Chosen<'a>, Chosen<'a>), Failure> {
     let ini = initiator_remote(i, r)?;
+    i.note(Some((ini.0, ini.1.header)), || {
+        format!(
+            "selects {} for {} ({})",
+            remote_name(ini.1),
+            r.addr,
+            why_selected(ini.1, r.addr)
+        )
+    });
     let resp = responder_remote(i, r, ini)?;
+    r.note(Some((resp.0, resp.1.header)), || {
+        format!(
+            "answers {} with {} ({})",
+            i.addr,
+            remote_name(resp.1),
+            why_selected(resp.1, i.addr)
+        )
+    });
     let mode = exchange_mode(i, r, ini, resp)?;
+    i.note(Some((ini.0, mode.span)), || {
+        format!(
+            "starts phase 1 in {} mode, which {} allows",
+            mode_name(mode.value),
+            r.gw.name
+        )
+    });
     let proposal = accepted_proposal(i, r, ini, resp)?;
+    let taken = resp
+        .1
+        .proposals
+        .iter()
+        .find(|m| accepts(m, resp.1, proposal, ini.1));
+    r.note(taken.map(|m| (resp.0, m.keyword)), || {
+        format!(
+            "accepts {}'s proposal {} under proposal_check {}",
+            i.gw.name,
+            describe(proposal, ini.1),
+            check_name(resp.1.proposal_check)
+        )
+    });
     let i_ident = my_id(ini.1, i.addr);
+    i.note(
+        ini.1.my_identifier.as_ref().map(|s| (ini.0, s.span)),
+        || {
+            format!(
+                "identifies itself as {} {}",
+                i_ident.0,
+                i_ident.1.clone().unwrap_or_default()
+            )
+        },
+    );
     verify_identifier(i, r, ini, resp, &i_ident)?;
+    if resp.1.verify_identifier && !resp.1.peers_identifiers.is_empty() {
+        r.note(
+            resp.1.peers_identifiers.first().map(|s| (resp.0, s.span)),
+            || {
+                format!(
+                    "verify_identifier: {}'s identifier is one it expects",
+                    i.gw.name
+                )
+            },
+        );
+    }
     if uses_psk(proposal) {
         key_files_read(i, r)?;
         compare_keys(i, r, ini, resp, mode.value, &i_ident)?;
     }
     Ok((ini, resp))
+}
+
+/// `remote 192.0.2.1`, `remote anonymous`, `remote "name"`.
+fn remote_name(r: &Remote) -> String {
+    match &r.selector {
+        crate::model::racoon::RemoteSelector::Anonymous => "remote anonymous".into(),
+        crate::model::racoon::RemoteSelector::Address(a) => format!("remote {a}"),
+        crate::model::racoon::RemoteSelector::Name(n) => format!("remote \"{n}\""),
+    }
+}
+
+/// Why racoon took this remote for a peer.
+fn why_selected(r: &Remote, peer: IpAddr) -> &'static str {
+    match (r.address() == Some(peer), r.passive) {
+        (true, false) => "its exact address",
+        (true, true) => "its exact address; passive: it only answers",
+        (false, false) => "no remote has its address: the anonymous one",
+        (false, true) => "no remote has its address: the anonymous one; passive",
+    }
 }
 
 /// racoon checks psk.txt's owner and mode on every lookup and refuses the
@@ -893,6 +1003,17 @@ fn compare_keys(
     }
     match (ikey, rkey) {
         (Some((f1, e1)), Some((f2, e2))) => {
+            i.note(Some((f1, e1.ident_span)), || {
+                format!("uses its psk.txt line for `{}`", e1.ident)
+            });
+            r.note(Some((f2, e2.ident_span)), || {
+                format!("uses its psk.txt line for `{}`", e2.ident)
+            });
+            if key_bytes(e1.key.expose()) == key_bytes(e2.key.expose()) {
+                r.note(None, || {
+                    "the two pre-shared keys are equal (not shown)".into()
+                });
+            }
             if key_bytes(e1.key.expose()) != key_bytes(e2.key.expose()) {
                 return Err(fail(Status::Phase1KeyMismatch, FailureKind::PskDiffers, format!("the pre-shared keys of {} and {} for each other differ (racoon logs payload or HASH errors)", i.gw.name, r.gw.name), vec![(f2, e2.ident_span, format!("{}'s key for {}", r.gw.name, i.gw.name)), (f1, e1.ident_span, format!("{}'s key for {}", i.gw.name, r.gw.name))]));
             }
@@ -1367,6 +1488,14 @@ pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Fa
         let (Some(src), Some(dst), Some(upper)) = (&p.src, &p.dst, &p.upper) else {
             continue;
         };
+        i.note(Some((pf, pspan)), || {
+            format!(
+                "phase 2 for {} → {} {} (from this policy)",
+                sel_text(src),
+                sel_text(dst),
+                upper.value
+            )
+        });
         // The initiator without a sainfo for its own policy sends nothing.
         let Some((_, isa)) = find_sainfo(i.gw, src, dst, &upper.value, r.addr, irem, None) else {
             let ids = format!("{} → {} {}", sel_text(src), sel_text(dst), upper.value);
@@ -1426,6 +1555,9 @@ pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Fa
                     .with_help(format!("add `spdadd {} {} any -P in ipsec ...;` on {}", sel_text(src), sel_text(dst), r.gw.name)));
             }
         }
+        r.note(Some((rsf, rsa.header())), || {
+            "takes this sainfo for the ids".into()
+        });
         // Algorithms must intersect for the protocols the policy uses (racoon
         // builds its proposals from the kernel policy: esp ⇒ encryption ×
         // authentication, ah ⇒ authentication); key lengths, PFS and lifetime
@@ -1495,6 +1627,17 @@ pub fn phase2(i: &Side, r: &Side, irem: &Remote, rrem: &Remote) -> Result<(), Fa
                 at,
             ));
         }
+        r.note(Some((rsf, rsa.header())), || {
+            format!(
+                "accepts the transforms, PFS ({}) and lifetime under proposal_check {}",
+                match rpfs {
+                    Some(DhGroup::Modp(g)) => format!("group {g}"),
+                    Some(DhGroup::Invalid(_)) => "invalid".to_string(),
+                    None => "none required".to_string(),
+                },
+                check_name(check)
+            )
+        });
     }
     Ok(())
 }

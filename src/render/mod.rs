@@ -7,6 +7,7 @@ pub mod graph;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod transcript;
 
 use crate::engine::Report;
 use crate::source::{FileId, Span};

@@ -43,6 +43,9 @@ pub struct PairStatus {
     /// Filled by the renderer: indexes into the sorted diagnostics.
     #[serde(skip)]
     pub id: usize,
+    /// Each direction's steps (a → b, b → a), when a transcript was asked for.
+    #[serde(skip)]
+    pub transcript: Option<[Vec<ike::Step>; 2]>,
 }
 
 rule!(PEER_NOT_CHECKED, "IPS6001", "peer-not-in-checked-set", Info,
@@ -132,6 +135,7 @@ register![
 pub fn check(
     site: &[SiteGateway],
     focus: &[std::path::PathBuf],
+    transcript: bool,
 ) -> (Vec<Diagnostic>, Vec<PairStatus>) {
     let mut owner: HashMap<IpAddr, usize> = HashMap::new();
     for (i, s) in site.iter().enumerate() {
@@ -191,8 +195,10 @@ pub fn check(
         let id = statuses.len();
         let mut d1 = Vec::new();
         let mut d2 = Vec::new();
-        let (a_to_b, a_to_b_reason) = direction((ga, la), (gb, lb), &owned, &mut d1);
-        let (b_to_a, b_to_a_reason) = direction((gb, lb), (ga, la), &owned, &mut d2);
+        let trails = transcript.then(|| [ike::Trail::default(), ike::Trail::default()]);
+        let trail = |n: usize| trails.as_ref().map(|t| &t[n]);
+        let (a_to_b, a_to_b_reason) = direction((ga, la), (gb, lb), &owned, trail(0), &mut d1);
+        let (b_to_a, b_to_a_reason) = direction((gb, lb), (ga, la), &owned, trail(1), &mut d2);
         mirror(ga, la, gb, lb, &mut d1);
         for mut d in d1.into_iter().chain(d2) {
             d.pair = Some(id);
@@ -206,6 +212,7 @@ pub fn check(
             a_to_b_reason,
             b_to_a_reason,
             id,
+            transcript: trails.map(|[x, y]| [x.take(), y.take()]),
         });
     }
     // The same finding reached from both directions is reported once.
@@ -264,6 +271,7 @@ fn direction(
     (init, ia): (&SiteGateway, IpAddr),
     (resp, ra): (&SiteGateway, IpAddr),
     site: &[IpAddr],
+    trail: Option<&ike::Trail>,
     out: &mut Vec<Diagnostic>,
 ) -> (Status, Option<String>) {
     let (i, r) = (
@@ -271,11 +279,13 @@ fn direction(
             gw: &init.gateway,
             addr: ia,
             site,
+            trail,
         },
         Side {
             gw: &resp.gateway,
             addr: ra,
             site,
+            trail,
         },
     );
     // Manual SAs between the two are not negotiated, even where racoon runs
@@ -286,16 +296,39 @@ fn direction(
         !manual && (!init.gateway.racoon.is_empty() || !resp.gateway.racoon.is_empty());
     if keyed_by_racoon {
         if let Err(f) = negotiate(&i, &r) {
+            note_failure(
+                &i,
+                &r,
+                f.at.first().map(|(file, span, _)| (*file, *span)),
+                &f.message,
+            );
             return failed(f, out);
         }
+        r.note(None, || {
+            "phase 2 completes: both sides install the SAs".into()
+        });
     } else {
+        i.note(None, || {
+            "the SAs are keyed by hand (setkey `add`): no IKE".into()
+        });
         // Manual SAs and their policies are loaded by setkey too.
         for (g, peer) in [(&i, &r), (&r, &i)] {
             if let Some(c) = &g.gw.runtime().spd.down {
-                return failed(ike::not_ready(c, ike::peer_place(peer, g)), out);
+                let f = ike::not_ready(c, ike::peer_place(peer, g));
+                g.note(f.at.first().map(|(file, span, _)| (*file, *span)), || {
+                    format!("fails: {}", f.message)
+                });
+                return failed(f, out);
             }
         }
+        let before = out.len();
         if let Some(st) = manual_sas(init, ia, resp, ra, out) {
+            match out[before..].first() {
+                Some(d) => {
+                    note_failure(&i, &r, Some((d.location.file, d.location.span)), &d.message)
+                }
+                None => note_failure(&i, &r, None, &format!("{st:?}")),
+            }
             return (st, None);
         }
     }
@@ -304,7 +337,33 @@ fn direction(
     let why = (status == Status::BlockedByFirewall)
         .then(|| out[before..].last().map(|d| d.message.clone()))
         .flatten();
+    match (&why, out[before..].last()) {
+        (Some(w), Some(d)) => note_failure(&i, &r, Some((d.location.file, d.location.span)), w),
+        _ if keyed_by_racoon => i.note(None, || {
+            "the firewalls on both sides pass IKE and ESP".into()
+        }),
+        _ => i.note(None, || "the firewalls on both sides pass ESP".into()),
+    }
     (status, why)
+}
+
+/// The step that fails, written on the side whose statement is to change.
+fn note_failure(
+    i: &Side,
+    r: &Side,
+    place: Option<(crate::source::FileId, crate::source::Span)>,
+    why: &str,
+) {
+    let who = match place {
+        Some((file, _)) if owns(r.gw, file) => r,
+        _ => i,
+    };
+    who.note(place, || format!("fails: {why}"));
+}
+
+/// Whether a file is one of the gateway's.
+fn owns(g: &crate::model::gateway::Gateway, file: crate::source::FileId) -> bool {
+    g.files.iter().any(|f| f.file == Some(file))
 }
 
 /// racoon's part of a direction: the initiator can start, the responder
@@ -340,6 +399,14 @@ fn negotiate(i: &Side, r: &Side) -> Result<(), ike::Failure> {
     }
     if let Some(c) = &r.gw.runtime().racoon {
         return Err(ike::not_ready(c, ike::peer_place(i, r)));
+    }
+    if let Some((f, _, span)) = ike::policies_to(i.gw, r.addr).first() {
+        i.note(Some((*f, *span)), || {
+            format!(
+                "its outbound policy to {} requires IPsec: racoon is asked for SAs",
+                r.gw.name
+            )
+        });
     }
     let ((_, irem), (_, rrem)) = ike::phase1(i, r)?;
     ike::phase2(i, r, irem, rrem)?;
@@ -479,11 +546,13 @@ fn firewalls(
                 gw: &init.gateway,
                 addr: ia,
                 site: &[],
+                trail: None,
             },
             &Side {
                 gw: &resp.gateway,
                 addr: ra,
                 site: &[],
+                trail: None,
             },
         );
     // Behind a NAT, IKE floats to UDP 4500 and ESP travels inside it.
@@ -681,11 +750,13 @@ pub fn mirror(a: &SiteGateway, la: IpAddr, b: &SiteGateway, lb: IpAddr, out: &mu
                 gw: &x.gateway,
                 addr: lx,
                 site: &[],
+                trail: None,
             },
             Side {
                 gw: &y.gateway,
                 addr: ly,
                 site: &[],
+                trail: None,
             },
         );
         let spd = &y.gateway.runtime().spd;
