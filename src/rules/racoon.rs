@@ -409,7 +409,9 @@ fn incomplete_sainfo(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
         if s.compression().next().is_none() {
             missing.push("compression_algorithm");
         }
-        if !missing.is_empty() {
+        // A statement the parser skipped may be the "missing" one: its syntax
+        // error is the finding.
+        if !missing.is_empty() && !cx.had_syntax_error(s.span()) {
             let mut d = Diagnostic::new(
                 &INCOMPLETE_SAINFO,
                 cx.file,

@@ -44,6 +44,21 @@ pub fn check_paths(paths: &[PathBuf], target: Target) -> Report {
     )
 }
 
+/// Check one existing file on its own, which must be read without an input
+/// error: a missing or unreadable file has no findings, and that must never
+/// pass for agreement with a verdict.
+pub fn check_lone_file(path: &Path, target: Target) -> Report {
+    assert!(path.is_file(), "{} is not a file", path.display());
+    let r = check_paths(&[path.to_path_buf()], target);
+    assert!(
+        r.input_errors.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        r.input_errors
+    );
+    r
+}
+
 /// Check with the target taken from the gateway (freebsd-version) or the default.
 pub fn check_auto(path: &Path) -> Report {
     let inputs = vec![Input {

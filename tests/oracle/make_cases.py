@@ -580,7 +580,7 @@ def describe(old, new):
         return f'without {old.strip()}'
     old_words = set(old.split())
     words = [w for w in new.split() if w not in old_words] or new.split()
-    words = ['KEY' if w.startswith('"') or re.fullmatch(r'0x[0-9a-fA-F]{9,}', w) else w for w in words]
+    words = ['KEY' if w.startswith('"') or re.fullmatch(r'0x[0-9a-fA-F]{9,}|[0-9A-Za-z]{12,}', w) else w for w in words]
     return ' '.join(words)
 
 
