@@ -743,18 +743,27 @@ rule!(NAMED_CHILD_ADDRESS, "IPS2016", "named-child-remote-address", Error,
     log: Some("remote_address already specified"));
 
 fn named_child_address(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    for (ast, r) in remotes_with_body(cx) {
+    for (_, r, s) in remote_address_settings(cx) {
         if matches!(r.selector, RemoteSelector::Name(_)) && r.inherit.is_some() {
-            for s in own_settings(ast).filter(|s| s.is("remote_address")) {
-                out.push(Diagnostic::new(
-                    &NAMED_CHILD_ADDRESS,
-                    cx.file,
-                    s.span,
-                    "a named remote that inherits cannot set `remote_address`",
-                ));
-            }
+            out.push(Diagnostic::new(
+                &NAMED_CHILD_ADDRESS,
+                cx.file,
+                s.span,
+                "a named remote that inherits cannot set `remote_address`",
+            ));
         }
     }
+}
+
+/// Every `remote_address` a remote block writes, with its remote.
+fn remote_address_settings<'a>(
+    cx: &'a RacoonCtx,
+) -> impl Iterator<Item = (&'a crate::syntax::racoon::Remote, &'a Remote, &'a Setting)> {
+    remotes_with_body(cx).flat_map(|(ast, r)| {
+        own_settings(ast)
+            .filter(|s| s.is("remote_address"))
+            .map(move |s| (ast, r, s))
+    })
 }
 
 rule!(IDENTIFIER_VALUE, "IPS2017", "identifier-value-missing", Error,
@@ -881,22 +890,19 @@ rule!(REMOTE_ADDRESS_TWICE, "IPS2021", "remote-address-twice", Error,
     log: Some("remote_address already specified"));
 
 fn remote_address_twice(cx: &RacoonCtx, out: &mut Vec<Diagnostic>) {
-    for (ast, r) in remotes_with_body(cx) {
-        // `remote anonymous` has an (unspecified) address too.
-        if matches!(r.selector, RemoteSelector::Name(_)) {
-            continue;
-        }
-        for s in own_settings(ast).filter(|s| s.is("remote_address")) {
-            out.push(
-                Diagnostic::new(
-                    &REMOTE_ADDRESS_TWICE,
-                    cx.file,
-                    s.span,
-                    "the header of this remote already gives its address (`anonymous` is one too, unspecified)",
-                )
-                .with_related(cx.file, ast.header, "the address is set here"),
-            );
-        }
+    // `remote anonymous` has an (unspecified) address too.
+    for (ast, _, s) in remote_address_settings(cx)
+        .filter(|(_, r, _)| !matches!(r.selector, RemoteSelector::Name(_)))
+    {
+        out.push(
+            Diagnostic::new(
+                &REMOTE_ADDRESS_TWICE,
+                cx.file,
+                s.span,
+                "the header of this remote already gives its address (`anonymous` is one too, unspecified)",
+            )
+            .with_related(cx.file, ast.header, "the address is set here"),
+        );
     }
 }
 

@@ -52,7 +52,8 @@ fn glued_modes(file: FileId, conf: &RacoonConf) -> Vec<Diagnostic> {
 
 fn read_as_racoon_does(file: FileId, text: &str) -> Parsed {
     let first = parse_text(file, text);
-    if !has_syntax_error(&first.diagnostics) {
+    // `first_error` is the first error of the syntax rules: the parse's own.
+    if first.conf.first_error.is_none() {
         return first;
     }
     // racoon may read the file anyway: its lexer swallows what it cannot use.
@@ -81,7 +82,7 @@ fn read_as_racoon_does(file: FileId, text: &str) -> Parsed {
         return first;
     };
     let mut second = parse_text(file, &read);
-    if has_syntax_error(&second.diagnostics) {
+    if second.conf.first_error.is_some() {
         return first;
     }
     // Punctuation runs are reported by `stray` already.
@@ -92,13 +93,6 @@ fn read_as_racoon_does(file: FileId, text: &str) -> Parsed {
     );
     second.conf.first_error = None;
     second
-}
-
-/// An error of the racoon.conf syntax rules (IPS10xx).
-fn has_syntax_error(diags: &[Diagnostic]) -> bool {
-    diags.iter().any(|d| {
-        d.severity == crate::diagnostic::Severity::Error && d.rule.code.starts_with("IPS10")
-    })
 }
 
 fn parse_text(file: FileId, text: &str) -> Parsed {
